@@ -8,6 +8,7 @@ validate.py so they apply to specs from any source.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from dataclasses import dataclass, field, replace
@@ -17,6 +18,7 @@ import tree_sitter_typescript
 from tree_sitter import Language, Node, Parser
 
 from codegen.errors import Collector, CodegenError
+from codegen.validate import diagnose
 from codegen.spec import (
     Constraints,
     EnumType,
@@ -89,10 +91,11 @@ def parse_source(source: bytes, filename: str) -> Spec:
     """Parse TypeScript source text; see parse_file."""
     reader = _Reader(source, filename)
     spec = reader.read()
+    if not reader.syntax_ok:
+        reader.errors.raise_if_any()
+    # Semantic checks run even after tag errors (bad tags were dropped), so one run reports all.
+    reader.errors.items.extend(diagnose(spec))
     reader.errors.raise_if_any()
-    from codegen.validate import validate  # late: validate imports nothing from here
-
-    validate(spec)
     return spec
 
 
@@ -114,6 +117,7 @@ class _Reader:
         self.models: list[Model] = []
         self.hoisted: list[Model] = []  # inline object types, named after their field
         self.names: dict[str, Pos] = {}
+        self.syntax_ok = True
 
     # -- positions --------------------------------------------------------------------------
     def pos(self, node: Node) -> Pos:
@@ -131,7 +135,8 @@ class _Reader:
     def read(self) -> Spec:
         tree = Parser(_LANGUAGE).parse(self.source)
         self._syntax_errors(tree.root_node)
-        if self.errors.items:
+        self.syntax_ok = not self.errors.items
+        if not self.syntax_ok:
             return Spec((), ())
         for node in tree.root_node.named_children:
             decl = node
@@ -279,6 +284,9 @@ class _Reader:
         fields: list[Field] = []
         for member in body.named_children:
             if member.type == "comment":
+                continue
+            if member.type == "index_signature" and any(c.type == "mapped_type_clause" for c in member.named_children):
+                self.errors.add(self.pos(member), "mapped types are not supported; declare the properties")
                 continue
             if member.type != "property_signature":
                 self.errors.add(
@@ -490,7 +498,7 @@ class _Reader:
         for tag in doc.tags:
             if tag.name not in allowed and tag.name not in DOC_ONLY_TAGS:
                 hint = ""
-                close = [a for a in sorted(allowed) if a.lower() == tag.name.lower()]
+                close = difflib.get_close_matches(tag.name, sorted(allowed), n=1)
                 if close:
                     hint = f" (did you mean @{close[0]}?)"
                 elif tag.name in FIELD_TAGS | MODEL_TAGS:
@@ -681,8 +689,7 @@ def resolve_refs(spec: Spec, errors: Collector) -> Spec:
         if ref.kind is Kind.MODEL and ref.name not in models:
             if ref.name in enums:
                 return TypeRef(Kind.ENUM, ref.name)
-            errors.add(f.pos, f"unknown type '{ref.name}' in field '{f.name}' (declare it, or use a supported type)")
-        return ref
+        return ref  # an unknown name stays a MODEL ref; validate.py reports it
 
     return replace(
         spec,

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from codegen.errors import Collector
-from codegen.relational import is_table_model, relations, tables
+from codegen.errors import Collector, Diagnostic
+from codegen.relational import is_table_model, tables
 from codegen.spec import Field, Kind, Model, Spec, TypeRef
 
 NUMERIC_TAGS = ("minimum", "maximum", "exclusive_minimum", "exclusive_maximum")
@@ -21,6 +21,13 @@ ARRAY_TAGS = ("min_items", "max_items")
 def validate(spec: Spec) -> None:
     """Raise CodegenError listing every rule the spec breaks."""
     errors = Collector()
+    errors.items.extend(diagnose(spec))
+    errors.raise_if_any()
+
+
+def diagnose(spec: Spec) -> list[Diagnostic]:
+    """Every rule the spec breaks (storage rules only once the types resolve)."""
+    errors = Collector()
     _names(spec, errors)
     for e in spec.enums:
         if not e.values:
@@ -28,13 +35,16 @@ def validate(spec: Spec) -> None:
         for value, count in Counter(e.values).items():
             if count > 1:
                 errors.add(e.pos, f"vocabulary '{e.name}' lists '{value}' {count} times")
+    resolved = True
     for m in spec.models:
         for f in m.fields:
             if _refs_ok(spec, f.type, f, errors):
                 _field(spec, m, f, errors)
-    errors.raise_if_any()  # the storage rules below assume resolvable types
-    _storage(spec, errors)
-    errors.raise_if_any()
+            else:
+                resolved = False
+    if resolved:  # the storage rules follow references, so they need every one to resolve
+        _storage(spec, errors)
+    return errors.items
 
 
 def _names(spec: Spec, errors: Collector) -> None:
@@ -50,7 +60,7 @@ def _refs_ok(spec: Spec, ref: TypeRef, f: Field, errors: Collector) -> bool:
         return _refs_ok(spec, ref.item, f, errors)
     known = {Kind.ENUM: {e.name for e in spec.enums}, Kind.MODEL: {m.name for m in spec.models}}
     if ref.kind in known and ref.name not in known[ref.kind]:
-        errors.add(f.pos, f"unknown type '{ref.name}' in field '{f.name}'")
+        errors.add(f.pos, f"unknown type '{ref.name}' in field '{f.name}' (declare it, or use a supported type)")
         return False
     return True
 
@@ -117,6 +127,7 @@ def _default_problem(spec: Spec, f: Field, value: object) -> str | None:
 
 
 def _storage(spec: Spec, errors: Collector) -> None:
+    before = len(errors.items)
     parents: dict[str, str] = {}
     for m in spec.models:
         keys = [f for f in m.fields if f.storage.primary_key]
@@ -140,7 +151,7 @@ def _storage(spec: Spec, errors: Collector) -> None:
                 errors.add(f.pos, f"{where}: a @primaryKey must be a required string or number")
         if len(keys) > 1:
             errors.add(keys[1].pos, f"'{m.name}' has more than one @primaryKey")
-    if errors.items:
+    if len(errors.items) > before:  # the table checks below assume sound relations
         return
     table_names: dict[str, str] = {}
     index_names: dict[str, str] = {}
@@ -172,9 +183,6 @@ def _storage(spec: Spec, errors: Collector) -> None:
             if name in index_names:
                 errors.add(m.pos, f"index name '{name}' is used twice")
             index_names[name] = view.name
-    for rel in relations(spec):
-        if spec.model(rel.child).table is None:
-            continue
     for name in table_names:
         if name in index_names:
             errors.add(spec.model(table_names[name]).pos, f"'{name}' names both a table and an index")

@@ -134,7 +134,10 @@ def _column_sql(spec: Spec, view: TableView, col: Column, existing: bool = False
     checks = [] if existing else check_expressions(spec, f)
     if checks:  # one condition a line, so the file stays readable and lint-clean
         inner = indent + INDENT
-        parts.append("CHECK (\n" + inner + f"\n{inner}AND ".join(_indent(c, indent) for c in checks) + f"\n{indent})")
+        body = f"\n{inner}AND ".join(_indent(c, indent) for c in checks)
+        if column_nullable(f):  # JSON_VALID(NULL) and TYPEOF(NULL) are false, not NULL
+            body = f"{ident} IS NULL\n{inner}OR {body}"  # AND binds tighter than OR
+        parts.append(f"CHECK (\n{inner}{body}\n{indent})")
     return " ".join(parts)
 
 
@@ -173,8 +176,7 @@ def check_expressions(spec: Spec, f: Field) -> list[str]:
     checks: list[str] = []
     if kind is Kind.NUMBER:
         # REAL affinity turns '0.5' into 0.5; what stays text ('abc') is rejected here
-        typed = f"TYPEOF({col}) IN ('integer', 'real')"
-        checks.append(f"({col} IS NULL OR {typed})" if column_nullable(f) else typed)
+        checks.append(f"TYPEOF({col}) IN ('integer', 'real')")
         for attr, op in (("minimum", ">="), ("maximum", "<="), ("exclusive_minimum", ">"), ("exclusive_maximum", "<")):
             bound = getattr(c, attr)
             if bound is not None:

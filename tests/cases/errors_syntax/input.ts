@@ -1,0 +1,6 @@
+/** Broken. */
+export interface Broken {
+  /** x */
+  a: string
+  b: ;
+}
