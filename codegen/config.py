@@ -9,7 +9,11 @@ from pathlib import Path
 from codegen.errors import CodegenError, Diagnostic
 from codegen.spec import Pos
 
-DEFAULTS = {"source": "spec/narrative-streams.ts", "out": "generated", "legacy": "spec/legacy-mapping.json"}
+DEFAULTS = {
+    "source": "spec/narrative-streams.ts",
+    "out": "generated",
+    "legacy": "spec/legacy-mapping.json",
+}
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,9 @@ def find_root(start: Path) -> Path:
     return start
 
 
-def load(cwd: Path, source: str | None = None, out: str | None = None, legacy: str | None = None) -> Settings:
+def load(
+    cwd: Path, source: str | None = None, out: str | None = None, legacy: str | None = None
+) -> Settings:
     """Settings from pyproject (if any) with flags on top. With --source alone, no legacy file."""
     root = find_root(cwd.resolve())
     table: dict[str, str] = {}
@@ -49,7 +55,9 @@ def load(cwd: Path, source: str | None = None, out: str | None = None, legacy: s
         try:
             table = tomllib.loads(pyproject.read_text()).get("tool", {}).get("codegen", {})
         except tomllib.TOMLDecodeError as exc:
-            raise CodegenError([Diagnostic(Pos(str(pyproject), 1, 1), f"invalid TOML: {exc}")]) from None
+            raise CodegenError(
+                [Diagnostic(Pos(str(pyproject), 1, 1), f"invalid TOML: {exc}")]
+            ) from None
     merged = {**DEFAULTS, **table}
     legacy_value = legacy if legacy is not None else (None if source else merged.get("legacy"))
     base = root if not source else cwd.resolve()

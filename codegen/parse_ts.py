@@ -17,8 +17,7 @@ from pathlib import Path
 import tree_sitter_typescript
 from tree_sitter import Language, Node, Parser
 
-from codegen.errors import Collector, CodegenError
-from codegen.validate import diagnose
+from codegen.errors import CodegenError, Collector
 from codegen.spec import (
     Constraints,
     EnumType,
@@ -35,6 +34,7 @@ from codegen.spec import (
     TypeRef,
     canonical_json,
 )
+from codegen.validate import diagnose
 
 _LANGUAGE = Language(tree_sitter_typescript.language_typescript())
 
@@ -57,7 +57,7 @@ COUNT_TAGS = {
 }
 FIELD_TAGS = set(NUMBER_TAGS) | set(COUNT_TAGS) | {
     "pattern", "format", "default", "defaultNow", "sum",
-    "primaryKey", "column", "unique", "index", "foreignKey", "onDelete",
+    "primaryKey", "column", "unique", "index", "foreignKey", "onDelete", "renamedFrom",
 }  # fmt: skip
 MODEL_TAGS = {"table", "existingTable", "createdAt", "updatedAt", "unique", "index", "alias"}
 ENUM_TAGS: set[str] = set()
@@ -83,7 +83,9 @@ def parse_file(path: Path, display_name: str | None = None) -> Spec:
     try:
         source = path.read_bytes()
     except OSError as exc:
-        raise CodegenError([_diag(Pos(name, 1, 1), f"cannot read source: {exc.strerror}")]) from None
+        raise CodegenError(
+            [_diag(Pos(name, 1, 1), f"cannot read source: {exc.strerror}")]
+        ) from None
     return parse_source(source, name)
 
 
@@ -205,9 +207,15 @@ class _Reader:
                     m = re.match(r"@([A-Za-z][\w-]*)\s*(.*)", piece)
                     name, value = (m.group(1), m.group(2).strip()) if m else (piece[1:], "")
                     col_bytes = offset + lead + len(stripped[:piece_start].encode())
-                    line_text = self.lines[row].decode("utf-8", "replace") if row < len(self.lines) else ""
+                    line_text = (
+                        self.lines[row].decode("utf-8", "replace") if row < len(self.lines) else ""
+                    )
                     col = line_text.find("@" + name) if i else -1
-                    pos = Pos(self.filename, row + 1, col + 1) if col >= 0 else self.pos_at(row, col_bytes)
+                    pos = (
+                        Pos(self.filename, row + 1, col + 1)
+                        if col >= 0
+                        else self.pos_at(row, col_bytes)
+                    )
                     current = Tag(name, value, pos)
                     doc.tags.append(current)
                 elif current is not None and piece.strip():
@@ -249,7 +257,9 @@ class _Reader:
         for member in node.child_by_field_name("body").named_children:
             if member.type == "comment":
                 continue
-            value = member.child_by_field_name("value") if member.type == "enum_assignment" else None
+            value = (
+                member.child_by_field_name("value") if member.type == "enum_assignment" else None
+            )
             if value is None or value.type != "string":
                 self.errors.add(
                     self.pos(member),
@@ -264,7 +274,9 @@ class _Reader:
         name_node = node.child_by_field_name("name")
         name = self.text(name_node)
         if node.child_by_field_name("type_parameters") is not None:
-            self.errors.add(self.pos(node), f"interface '{name}': generic interfaces are not supported")
+            self.errors.add(
+                self.pos(node), f"interface '{name}': generic interfaces are not supported"
+            )
             return
         if not self.declare(name, name_node):
             return
@@ -275,7 +287,10 @@ class _Reader:
                     if base.type == "type_identifier":
                         bases.append(self.text(base))
                     else:
-                        self.errors.add(self.pos(base), f"interface '{name}' may only extend plain interface names")
+                        self.errors.add(
+                            self.pos(base),
+                            f"interface '{name}' may only extend plain interface names",
+                        )
         body = node.child_by_field_name("body")
         model = self.object_model(name, body, doc, self.pos(name_node))
         self.models.append(replace(model, bases=tuple(bases)))
@@ -285,8 +300,12 @@ class _Reader:
         for member in body.named_children:
             if member.type == "comment":
                 continue
-            if member.type == "index_signature" and any(c.type == "mapped_type_clause" for c in member.named_children):
-                self.errors.add(self.pos(member), "mapped types are not supported; declare the properties")
+            if member.type == "index_signature" and any(
+                c.type == "mapped_type_clause" for c in member.named_children
+            ):
+                self.errors.add(
+                    self.pos(member), "mapped types are not supported; declare the properties"
+                )
                 continue
             if member.type != "property_signature":
                 self.errors.add(
@@ -324,7 +343,9 @@ class _Reader:
         elif name_node.type == "property_identifier":
             fname = self.text(name_node)
         else:
-            self.errors.add(self.pos(name_node), f"'{model}': computed property names are not supported")
+            self.errors.add(
+                self.pos(name_node), f"'{model}': computed property names are not supported"
+            )
             return None
         optional = any(c.type == "?" for c in node.children)
         annotation = node.child_by_field_name("type")
@@ -387,7 +408,10 @@ class _Reader:
             word = self.text(node)
             if word in PRIMITIVES:
                 return TypeRef(PRIMITIVES[word])
-            self.errors.add(self.pos(node), f"unsupported type '{word}' (use string, number, boolean or a declared type)")
+            self.errors.add(
+                self.pos(node),
+                f"unsupported type '{word}' (use string, number, boolean or a declared type)",
+            )
             return None
         if t == "type_identifier":
             word = self.text(node)
@@ -416,9 +440,13 @@ class _Reader:
             parsed = self.type_of(node, hoist_name)
             if parsed and not parsed[1] and not parsed[2]:
                 return parsed[0]
-            self.errors.add(self.pos(node), "null or undefined is only supported at the top of a field's type")
+            self.errors.add(
+                self.pos(node), "null or undefined is only supported at the top of a field's type"
+            )
             return None
-        self.errors.add(self.pos(node), f"unsupported type '{self.text(node)}' ({self.describe(node)})")
+        self.errors.add(
+            self.pos(node), f"unsupported type '{self.text(node)}' ({self.describe(node)})"
+        )
         return None
 
     def generic(self, node: Node, hoist_name: str) -> TypeRef | None:
@@ -462,7 +490,11 @@ class _Reader:
     def literal_list(self, members: list[Node]) -> tuple[str, ...] | None:
         values = []
         for m in members:
-            if m.type != "literal_type" or not m.named_children or m.named_children[0].type != "string":
+            if (
+                m.type != "literal_type"
+                or not m.named_children
+                or m.named_children[0].type != "string"
+            ):
                 return None
             values.append(self.string_value(m.named_children[0]))
         return tuple(values)
@@ -516,7 +548,9 @@ class _Reader:
                 count = self.number(tag)
                 if count is not None:
                     if count != int(count) or count < 0:
-                        self.errors.add(tag.pos, f"@{tag.name} needs a whole number >= 0, got '{tag.value}'")
+                        self.errors.add(
+                            tag.pos, f"@{tag.name} needs a whole number >= 0, got '{tag.value}'"
+                        )
                     else:
                         values[COUNT_TAGS[tag.name]] = int(count)
             elif tag.name == "pattern":
@@ -532,7 +566,8 @@ class _Reader:
                     values["default"] = canonical_json(json.loads(tag.value))
                 except json.JSONDecodeError:
                     self.errors.add(
-                        tag.pos, f"@default needs a JSON value (strings in double quotes), got '{tag.value}'"
+                        tag.pos,
+                        f"@default needs a JSON value (strings in double quotes), got '{tag.value}'",
                     )
             elif tag.name == "defaultNow":
                 values["default_now"] = True
@@ -543,7 +578,9 @@ class _Reader:
                         raise ValueError
                     values["sum"] = SumRule(parts[0], float(parts[1]), float(parts[2]))
                 except ValueError:
-                    self.errors.add(tag.pos, f"@sum needs 'FIELD TOTAL TOLERANCE', got '{tag.value}'")
+                    self.errors.add(
+                        tag.pos, f"@sum needs 'FIELD TOTAL TOLERANCE', got '{tag.value}'"
+                    )
         return Constraints(**values)  # type: ignore[arg-type]
 
     def number(self, tag: Tag) -> float | None:
@@ -564,9 +601,10 @@ class _Reader:
                 values["primary_key"] = True
             elif tag.name == "unique":
                 values["unique"] = True
-            elif tag.name in ("column", "foreignKey"):
+            elif tag.name in ("column", "foreignKey", "renamedFrom"):
                 if self.identifier(tag):
-                    values["column" if tag.name == "column" else "foreign_key"] = tag.value
+                    key = {"column": "column", "foreignKey": "foreign_key", "renamedFrom": "renamed_from"}[tag.name]
+                    values[key] = tag.value
             elif tag.name == "index":
                 if tag.value and not self.identifier(tag):
                     continue
@@ -576,13 +614,17 @@ class _Reader:
                     values["on_delete"] = OnDelete(tag.value.lower())
                 except ValueError:
                     choices = ", ".join(o.value for o in OnDelete)
-                    self.errors.add(tag.pos, f"@onDelete must be one of {choices}; got '{tag.value}'")
+                    self.errors.add(
+                        tag.pos, f"@onDelete must be one of {choices}; got '{tag.value}'"
+                    )
         return Storage(**values)  # type: ignore[arg-type]
 
     def identifier(self, tag: Tag, value: str | None = None) -> bool:
         value = tag.value if value is None else value
         if not _IDENT.match(value):
-            self.errors.add(tag.pos, f"@{tag.name} needs a name of letters, digits and '_', got '{value}'")
+            self.errors.add(
+                tag.pos, f"@{tag.name} needs a name of letters, digits and '_', got '{value}'"
+            )
             return False
         return True
 
@@ -667,7 +709,7 @@ def _flatten_extends(models: tuple[Model, ...], errors: Collector) -> tuple[Mode
             if base not in by_name:
                 errors.add(m.pos, f"interface '{m.name}' extends unknown interface '{base}'")
                 continue
-            for f in resolve(by_name[base], chain + (m.name,)).fields:
+            for f in resolve(by_name[base], (*chain, m.name)).fields:
                 if all(f.name != g.name for g in inherited):
                     inherited.append(f)
         own = {f.name for f in m.fields}
@@ -686,14 +728,14 @@ def resolve_refs(spec: Spec, errors: Collector) -> Spec:
     def fix(ref: TypeRef, f: Field) -> TypeRef:
         if ref.item is not None:
             return replace(ref, item=fix(ref.item, f))
-        if ref.kind is Kind.MODEL and ref.name not in models:
-            if ref.name in enums:
-                return TypeRef(Kind.ENUM, ref.name)
+        if ref.kind is Kind.MODEL and ref.name not in models and ref.name in enums:
+            return TypeRef(Kind.ENUM, ref.name)
         return ref  # an unknown name stays a MODEL ref; validate.py reports it
 
     return replace(
         spec,
         models=tuple(
-            replace(m, fields=tuple(replace(f, type=fix(f.type, f)) for f in m.fields)) for m in spec.models
+            replace(m, fields=tuple(replace(f, type=fix(f.type, f)) for f in m.fields))
+            for m in spec.models
         ),
     )

@@ -12,7 +12,7 @@ Column order: key, parent foreign key, fields in source order, then created/upda
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from functools import cached_property
 
 from codegen.spec import Field, Kind, Model, OnDelete, Spec, Table, TypeRef
@@ -20,7 +20,7 @@ from codegen.spec import Field, Kind, Model, OnDelete, Spec, Table, TypeRef
 SURROGATE_KEY = "id"
 
 
-class ColumnRole(str, Enum):
+class ColumnRole(StrEnum):
     """Why a column exists."""
 
     SURROGATE_KEY = "surrogate_key"  # integer id, not a model field

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 SPEC_VERSION = 1
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """What a type is, independent of any target language."""
 
     STRING = "string"
@@ -31,7 +31,7 @@ class Kind(str, Enum):
     RECORD = "record"  # Record<string, T>: an object with arbitrary string keys
 
 
-class OnDelete(str, Enum):
+class OnDelete(StrEnum):
     """What happens to child rows when their parent row is deleted."""
 
     CASCADE = "cascade"
@@ -123,6 +123,7 @@ class Storage:
     index: str | None = None  # index name, when the column is indexed
     foreign_key: str | None = None  # on a field holding child rows: the child's FK column
     on_delete: OnDelete | None = None
+    renamed_from: str | None = None  # the column's previous name (a rename, not drop + add)
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +233,9 @@ def canonical_json(value: Any) -> str:
 
 def _drop_empty(d: dict[str, Any]) -> dict[str, Any]:
     # identity for None/False: `0 in (False,)` is true, and a bound of 0 must survive
-    return {k: v for k, v in d.items() if v is not None and v is not False and v not in ("", [], {})}
+    return {
+        k: v for k, v in d.items() if v is not None and v is not False and v not in ("", [], {})
+    }
 
 
 def _enum_to_dict(e: EnumType) -> dict[str, Any]:
@@ -289,6 +292,7 @@ def _storage_to_dict(s: Storage) -> dict[str, Any]:
             "index": s.index,
             "foreignKey": s.foreign_key,
             "onDelete": s.on_delete.value if s.on_delete else None,
+            "renamedFrom": s.renamed_from,
         }
     )
 
@@ -301,6 +305,7 @@ def _storage_from_dict(d: dict[str, Any]) -> Storage:
         index=d.get("index"),
         foreign_key=d.get("foreignKey"),
         on_delete=OnDelete(d["onDelete"]) if d.get("onDelete") else None,
+        renamed_from=d.get("renamedFrom"),
     )
 
 

@@ -60,7 +60,10 @@ def _refs_ok(spec: Spec, ref: TypeRef, f: Field, errors: Collector) -> bool:
         return _refs_ok(spec, ref.item, f, errors)
     known = {Kind.ENUM: {e.name for e in spec.enums}, Kind.MODEL: {m.name for m in spec.models}}
     if ref.kind in known and ref.name not in known[ref.kind]:
-        errors.add(f.pos, f"unknown type '{ref.name}' in field '{f.name}' (declare it, or use a supported type)")
+        errors.add(
+            f.pos,
+            f"unknown type '{ref.name}' in field '{f.name}' (declare it, or use a supported type)",
+        )
         return False
     return True
 
@@ -95,7 +98,10 @@ def _field(spec: Spec, m: Model, f: Field, errors: Collector) -> None:
         else:
             target = next((g for g in spec.model(item.name).fields if g.name == c.sum.field), None)
             if target is None or target.type.kind is not Kind.NUMBER:
-                errors.add(f.pos, f"{where}: @sum names '{c.sum.field}', which is not a number field of '{item.name}'")
+                errors.add(
+                    f.pos,
+                    f"{where}: @sum names '{c.sum.field}', which is not a number field of '{item.name}'",
+                )
 
 
 def _default_problem(spec: Spec, f: Field, value: object) -> str | None:
@@ -114,7 +120,9 @@ def _default_problem(spec: Spec, f: Field, value: object) -> str | None:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return "is not a number"
         c = f.constraints
-        if (c.minimum is not None and value < c.minimum) or (c.maximum is not None and value > c.maximum):
+        if (c.minimum is not None and value < c.minimum) or (
+            c.maximum is not None and value > c.maximum
+        ):
             return "is outside the field's bounds"
         return None
     if kind is Kind.DATETIME:
@@ -137,17 +145,32 @@ def _storage(spec: Spec, errors: Collector) -> None:
             if child and m.table is None:
                 errors.add(f.pos, f"{where} holds rows of a table, so '{m.name}' needs @table too")
             elif child and s.foreign_key is None:
-                errors.add(f.pos, f"{where} holds rows of another table: say which column links them with @foreignKey")
+                errors.add(
+                    f.pos,
+                    f"{where} holds rows of another table: say which column links them with @foreignKey",
+                )
             elif not child and (s.foreign_key or s.on_delete):
-                errors.add(f.pos, f"{where}: @foreignKey/@onDelete apply to fields holding rows of a table")
+                errors.add(
+                    f.pos, f"{where}: @foreignKey/@onDelete apply to fields holding rows of a table"
+                )
             if child:
                 item = f.type.item if f.type.kind is Kind.ARRAY else f.type
                 if item.name in parents:
-                    errors.add(f.pos, f"'{item.name}' rows already belong to '{parents[item.name]}'; a table has one parent")
+                    errors.add(
+                        f.pos,
+                        f"'{item.name}' rows already belong to '{parents[item.name]}'; a table has one parent",
+                    )
                 parents[item.name] = f"{m.name}.{f.name}"
-            if (s.primary_key or s.unique or s.index is not None or s.column) and (m.table is None or child):
-                errors.add(f.pos, f"{where}: @primaryKey/@column/@unique/@index apply to columns of a @table model")
-            if s.primary_key and (f.optional or f.nullable or f.type.kind not in (Kind.STRING, Kind.NUMBER)):
+            if (s.primary_key or s.unique or s.index is not None or s.column) and (
+                m.table is None or child
+            ):
+                errors.add(
+                    f.pos,
+                    f"{where}: @primaryKey/@column/@unique/@index apply to columns of a @table model",
+                )
+            if s.primary_key and (
+                f.optional or f.nullable or f.type.kind not in (Kind.STRING, Kind.NUMBER)
+            ):
                 errors.add(f.pos, f"{where}: a @primaryKey must be a required string or number")
         if len(keys) > 1:
             errors.add(keys[1].pos, f"'{m.name}' has more than one @primaryKey")
@@ -167,25 +190,37 @@ def _storage(spec: Spec, errors: Collector) -> None:
         for group, what in ((view.table.existing_columns, "@existingTable"),):
             for col in group:
                 if col not in columns:
-                    errors.add(m.pos, f"{what} names '{col}', which is not a column of '{view.name}'")
+                    errors.add(
+                        m.pos, f"{what} names '{col}', which is not a column of '{view.name}'"
+                    )
         if view.is_existing and view.key_column not in view.table.existing_columns:
-            errors.add(m.pos, f"@existingTable must list the key column '{view.key_column}' (SQL cannot add a primary key)")
+            errors.add(
+                m.pos,
+                f"@existingTable must list the key column '{view.key_column}' (SQL cannot add a primary key)",
+            )
         for cols in view.table.uniques:
             for col in cols:
                 if col not in columns:
-                    errors.add(m.pos, f"@unique names '{col}', which is not a column of '{view.name}'")
+                    errors.add(
+                        m.pos, f"@unique names '{col}', which is not a column of '{view.name}'"
+                    )
         indexed = [(i.name, i.columns) for i in view.table.indexes]
         indexed += [(f.storage.index, (f.column,)) for f in m.fields if f.storage.index]
         for name, cols in indexed:
             for col in cols:
                 if col not in columns:
-                    errors.add(m.pos, f"index '{name}' names '{col}', which is not a column of '{view.name}'")
+                    errors.add(
+                        m.pos,
+                        f"index '{name}' names '{col}', which is not a column of '{view.name}'",
+                    )
             if name in index_names:
                 errors.add(m.pos, f"index name '{name}' is used twice")
             index_names[name] = view.name
     for name in table_names:
         if name in index_names:
-            errors.add(spec.model(table_names[name]).pos, f"'{name}' names both a table and an index")
+            errors.add(
+                spec.model(table_names[name]).pos, f"'{name}' names both a table and an index"
+            )
 
 
 def _camel(name: str) -> str:

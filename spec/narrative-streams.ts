@@ -24,6 +24,8 @@
  *   @onDelete ACTION            (same field) cascade | restrict | set null | no action
  *   @defaultNow                 (Date field) defaults to the current time
  *   @sum FIELD TOTAL TOLERANCE  (array field) the items' FIELD sums to TOTAL (+- TOLERANCE)
+ *   @renamedFrom OLD            (field) the column was called OLD: the next migration renames
+ *                               it instead of dropping one column and adding another
  */
 
 /** What kind of piece of a not-yet-story a fragment is. */

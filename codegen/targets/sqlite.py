@@ -12,7 +12,6 @@ Re-running: tables, indexes and triggers use IF NOT EXISTS. SQLite has no
 from __future__ import annotations
 
 import json
-import sqlite3
 import textwrap
 from dataclasses import dataclass
 
@@ -37,7 +36,12 @@ JSON_TYPES = {Kind.ARRAY: "array", Kind.RECORD: "object", Kind.MODEL: "object"}
 NOW = "CURRENT_TIMESTAMP"
 INDENT = "    "
 LINE = 100  # the line length .sqlfluff allows
-ON_DELETE = {"cascade": "CASCADE", "restrict": "RESTRICT", "set null": "SET NULL", "no action": "NO ACTION"}
+ON_DELETE = {
+    "cascade": "CASCADE",
+    "restrict": "RESTRICT",
+    "set null": "SET NULL",
+    "no action": "NO ACTION",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,62 +57,111 @@ def render(spec: Spec, ctx: Context) -> dict[str, str]:
 
 
 def script(spec: Spec) -> str:
-    return render_template("sqlite/schema.sql.j2", tables=[_table_vm(spec, v) for v in tables(spec)])
+    return render_template(
+        "sqlite/schema.sql.j2", tables=[table_ddl(spec, v) for v in tables(spec)]
+    )
 
 
 def statements(spec: Spec) -> tuple[Statement, ...]:
-    """The script's statements in order, comments dropped, ALTERs marked."""
-    added = [(v.name, c.name) for v in tables(spec) for c in v.added_columns]
+    """Every DDL statement of the schema in order (no PRAGMAs); ALTERs carry their column."""
     out: list[Statement] = []
-    buffer = ""
-    for line in script(spec).splitlines(keepends=True):
-        if not buffer and (line.startswith("--") or not line.strip()):
-            continue
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            sql = buffer.strip()
-            buffer = ""
-            if sql.upper().startswith("PRAGMA"):
-                continue  # connection settings belong to connect(), not to a transaction
-            mark = added.pop(0) if sql.startswith("ALTER TABLE") else None
-            out.append(Statement(sql, mark))
-    assert not buffer.strip() and not added, "schema template and view model disagree"
+    for ddl in (table_ddl(spec, v) for v in tables(spec)):
+        out.append(Statement(ddl.create()))
+        out.extend(Statement(sql, (ddl.name, column)) for column, sql in ddl.alters)
+        out.extend(Statement(sql) for _, sql in ddl.indexes + ddl.triggers)
     return tuple(out)
 
 
-# -- view model ------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class TableDDL:
+    """One table's DDL, statement by statement, so a migration can reuse any piece of it."""
+
+    name: str
+    comment: tuple[str, ...]
+    columns: tuple[tuple[str, str], ...]  # (column, definition) in CREATE TABLE
+    constraints: tuple[str, ...]  # table constraints: UNIQUE, FOREIGN KEY
+    alters: tuple[
+        tuple[str, str], ...
+    ]  # (column, ALTER TABLE ... ADD COLUMN) for an existing table
+    indexes: tuple[tuple[str, str], ...]  # (name, CREATE INDEX)
+    triggers: tuple[tuple[str, str], ...]  # (name, CREATE TRIGGER)
+
+    def create(self, name: str | None = None, if_not_exists: bool = True) -> str:
+        return render_template(
+            "sqlite/create_table.sql.j2",
+            ident=sql_ident(name or self.name),
+            if_not_exists=if_not_exists,
+            definitions=[d for _, d in self.columns] + list(self.constraints),
+        ).strip()
 
 
-def _table_vm(spec: Spec, view: TableView) -> dict:
+def table_ddl(spec: Spec, view: TableView, full: bool = False) -> TableDDL:
+    """The table's DDL. An @existingTable is created as the legacy table has it (its listed
+    columns, in that order, without new constraints) plus one ALTER per new column; with
+    `full`, every column is in CREATE TABLE (what a rebuild of the table needs)."""
     columns = view.columns
-    if view.is_existing:  # created as the legacy table has them, in its order
+    existing = view.is_existing and not full
+    if existing:
         by_name = {c.name: c for c in columns}
         columns = tuple(by_name[name] for name in view.table.existing_columns)
-    constraints = [f"UNIQUE ({', '.join(sql_ident(c) for c in cols)})" for cols in view.table.uniques]
+    constraints = [
+        f"UNIQUE ({', '.join(sql_ident(c) for c in cols)})" for cols in view.table.uniques
+    ]
     if view.parent is not None:
         parent = view.parent_table
         constraints.append(
             f"FOREIGN KEY ({sql_ident(view.parent.column)}) REFERENCES {sql_ident(parent.name)} "
             f"({sql_ident(parent.key_column)}) ON DELETE {ON_DELETE[view.parent.on_delete.value]}"
         )
+    table = sql_ident(view.name)
     indexes = [(i.name, i.columns) for i in view.table.indexes]
     indexes += [(f.storage.index, (f.column,)) for f in view.model.fields if f.storage.index]
-    return {
-        "name": view.name,
-        "ident": sql_ident(view.name),
-        "comment": textwrap.wrap(f"{view.name}: {view.model.doc}", LINE - 3),
-        "existing": view.is_existing,
-        "definitions": [_column_sql(spec, view, c, existing=view.is_existing) for c in columns] + constraints,
-        "added": [_added_sql(spec, view, c) for c in view.added_columns],
-        "indexes": [
-            {"ident": sql_ident(name), "columns": ", ".join(sql_ident(c) for c in cols)} for name, cols in indexes
-        ],
-        "updated_at": _updated_at_trigger(view),
-        "sum_triggers": _sum_triggers(spec, view),
-    }
+    return TableDDL(
+        name=view.name,
+        comment=tuple(textwrap.wrap(f"{view.name}: {view.model.doc}", LINE - 3)),
+        columns=tuple(
+            (
+                c.name,
+                _column_sql(
+                    spec, view, c, existing=existing and c.name in view.table.existing_columns
+                ),
+            )
+            for c in columns
+        ),
+        constraints=tuple(constraints),
+        alters=tuple((c.name, _added_sql(spec, view, c)) for c in view.added_columns)
+        if existing
+        else (),
+        indexes=tuple(
+            (
+                name,
+                f"CREATE INDEX IF NOT EXISTS {sql_ident(name)} ON {table} ({', '.join(sql_ident(c) for c in cols)});",
+            )
+            for name, cols in indexes
+        ),
+        triggers=_triggers(spec, view),
+    )
 
 
-def _column_sql(spec: Spec, view: TableView, col: Column, existing: bool = False, indent: str = INDENT) -> str:
+def _triggers(spec: Spec, view: TableView) -> tuple[tuple[str, str], ...]:
+    out = []
+    stamp = view.table.updated_at
+    if stamp is not None:
+        name = f"trg_{view.name}_{stamp}"
+        out.append((name, render_template(
+            "sqlite/updated_at_trigger.sql.j2",
+            ident=sql_ident(name), table=sql_ident(view.name), stamp=sql_ident(stamp), key=sql_ident(view.key_column),
+        ).strip()))  # fmt: skip
+    for trigger in _sum_triggers(spec, view):
+        out.append(
+            (trigger["name"], render_template("sqlite/sum_trigger.sql.j2", **trigger).strip())
+        )
+    return tuple(out)
+
+
+def _column_sql(
+    spec: Spec, view: TableView, col: Column, existing: bool = False, indent: str = INDENT
+) -> str:
     ident = sql_ident(col.name)
     if col.role is ColumnRole.SURROGATE_KEY:
         return f"{ident} INTEGER PRIMARY KEY AUTOINCREMENT"
@@ -131,14 +184,22 @@ def _column_sql(spec: Spec, view: TableView, col: Column, existing: bool = False
         parts.append(f"DEFAULT {default}")
     if f.storage.unique:
         parts.append("UNIQUE")
-    checks = [] if existing else check_expressions(spec, f)
-    if checks:  # one condition a line, so the file stays readable and lint-clean
-        inner = indent + INDENT
-        body = f"\n{inner}AND ".join(_indent(c, indent) for c in checks)
-        if column_nullable(f):  # JSON_VALID(NULL) and TYPEOF(NULL) are false, not NULL
-            body = f"{ident} IS NULL\n{inner}OR {body}"  # AND binds tighter than OR
-        parts.append(f"CHECK (\n{inner}{body}\n{indent})")
+    body = None if existing else check_condition(spec, f, indent + INDENT)
+    if body:  # one condition a line, so the file stays readable and lint-clean
+        parts.append(f"CHECK (\n{indent + INDENT}{body}\n{indent})")
     return " ".join(parts)
+
+
+def check_condition(spec: Spec, f: Field, indent: str = INDENT) -> str | None:
+    """The body of the field's CHECK: one condition a line, continuation lines at `indent`."""
+    checks = check_expressions(spec, f)
+    if not checks:
+        return None
+    outer = indent[: -len(INDENT)] if indent.endswith(INDENT) else indent
+    body = f"\n{indent}AND ".join(_indent(c, outer) for c in checks)
+    if column_nullable(f):  # JSON_VALID(NULL) and TYPEOF(NULL) are false, not NULL
+        body = f"{sql_ident(f.column)} IS NULL\n{indent}OR {body}"  # AND binds tighter than OR
+    return body
 
 
 def _added_sql(spec: Spec, view: TableView, col: Column) -> str:
@@ -148,7 +209,9 @@ def _added_sql(spec: Spec, view: TableView, col: Column) -> str:
             [Diagnostic(f.pos, f"'{view.model.name}.{f.name}' is added to existing table '{view.name}': "
                         "SQLite can only add it with a constant @default or as nullable")]
         )  # fmt: skip
-    return f"ALTER TABLE {sql_ident(view.name)} ADD COLUMN {_column_sql(spec, view, col, indent='')}"
+    return (
+        f"ALTER TABLE {sql_ident(view.name)} ADD COLUMN {_column_sql(spec, view, col, indent='')};"
+    )
 
 
 def column_nullable(f: Field) -> bool:
@@ -177,7 +240,12 @@ def check_expressions(spec: Spec, f: Field) -> list[str]:
     if kind is Kind.NUMBER:
         # REAL affinity turns '0.5' into 0.5; what stays text ('abc') is rejected here
         checks.append(f"TYPEOF({col}) IN ('integer', 'real')")
-        for attr, op in (("minimum", ">="), ("maximum", "<="), ("exclusive_minimum", ">"), ("exclusive_maximum", "<")):
+        for attr, op in (
+            ("minimum", ">="),
+            ("maximum", "<="),
+            ("exclusive_minimum", ">"),
+            ("exclusive_maximum", "<"),
+        ):
             bound = getattr(c, attr)
             if bound is not None:
                 checks.append(f"{col} {op} {float(bound)!r}")
@@ -214,18 +282,6 @@ def _indent(text: str, indent: str) -> str:
     return text.replace("\n", "\n" + indent + INDENT)
 
 
-def _updated_at_trigger(view: TableView) -> dict | None:
-    stamp = view.table.updated_at
-    if stamp is None:
-        return None
-    return {
-        "ident": sql_ident(f"trg_{view.name}_{stamp}"),
-        "table": sql_ident(view.name),
-        "stamp": sql_ident(stamp),
-        "key": sql_ident(view.key_column),
-    }
-
-
 def _sum_triggers(spec: Spec, view: TableView) -> list[dict]:
     """A child table whose parent field carries @sum gets INSERT and UPDATE guards."""
     rel = view.parent
@@ -246,10 +302,10 @@ def _sum_triggers(spec: Spec, view: TableView) -> list[dict]:
         "message": sql_literal(message),
     }
     return [
-        {**base, "ident": sql_ident(f"trg_{view.name}_{target.column}_sum_insert"), "event": "INSERT"},
+        {**base, "name": f"trg_{view.name}_{target.column}_sum_insert", "event": "INSERT"},
         {
             **base,
-            "ident": sql_ident(f"trg_{view.name}_{target.column}_sum_update"),
+            "name": f"trg_{view.name}_{target.column}_sum_update",
             "event": f"UPDATE OF {sql_ident(target.column)}, {sql_ident(rel.column)}",
         },
     ]
