@@ -58,7 +58,7 @@ def generate(settings: Settings, allow_data_loss: bool = False) -> Outputs:
         for step in steps:
             for name, text in step.files().items():
                 files[folder / name] = text
-        files[folder / history.SUM_FILE] = history.sum_text(steps)
+        files[folder / history.SUM_FILE] = with_header(history.SUM_FILE, history.sum_text(steps), ctx.source)
     return Outputs(spec, files, steps, new_step, tuple(tampered))
 
 

@@ -22,7 +22,9 @@ class CodegenError(Exception):
     """The one exception the CLI catches: it prints the diagnostics and exits 2."""
 
     def __init__(self, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> None:
-        self.diagnostics = tuple(sorted(diagnostics, key=lambda d: (d.pos.file, d.pos.line, d.pos.col)))
+        self.diagnostics = tuple(
+            sorted(diagnostics, key=lambda d: (d.pos.file, d.pos.line, d.pos.col))
+        )
         super().__init__("\n".join(str(d) for d in self.diagnostics))
 
 

@@ -21,10 +21,7 @@ from codegen.spec import Spec
 FOLDER = "migrations"
 SUM_FILE = "migrations.sum"
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.(sql|spec\.json)$")
-SUM_HEADER = (
-    "# codegen migration history: the sha256 of every step file, in order.\n"
-    "# Written by `python -m codegen build`; verified by `check` and `migrate`. Do not edit.\n"
-)
+SUM_HEADER = "# The migration history: the sha256 of every step file, in order; `check` and `migrate` verify it.\n"
 
 
 @dataclass(frozen=True)

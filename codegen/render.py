@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
-import sys
+import tempfile
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from ruff.__main__ import find_ruff_bin
 
 # An installed wheel carries templates/ inside the package; a checkout has it beside codegen/.
 _HERE = Path(__file__).resolve().parent
@@ -76,7 +77,7 @@ def py_literal(value: Any) -> str:
 
 # -- headers ---------------------------------------------------------------------------------
 
-COMMENT_STYLES = {".py": "# {}", ".sql": "-- {}", ".md": "<!-- {} -->", ".ts": "// {}"}
+COMMENT_STYLES = {".py": "# {}", ".sql": "-- {}", ".md": "<!-- {} -->", ".ts": "// {}", ".sum": "# {}"}
 
 
 def with_header(path: str, body: str, source: str) -> str:
@@ -99,31 +100,28 @@ def with_header(path: str, body: str, source: str) -> str:
 
 
 def ruff_format(files: dict[str, str]) -> dict[str, str]:
-    """Format every Python file with ruff (pinned) in one process; refuse code that won't parse."""
+    """Format every Python file with ruff (pinned) in one process; refuse code that won't parse.
+
+    One `ruff format` over a temporary folder, not one per file through `python -m ruff`: each
+    of those paid a Python start (~30 ms a file, a tenth of a build). `--isolated` with the
+    settings spelt out, so the result does not depend on the folder the build runs from.
+    """
     py = {p: t for p, t in files.items() if p.endswith(".py")}
     if not py:
         return files
-    out = dict(files)
-    for path, text in py.items():
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for path, text in py.items():
+            (folder / path).parent.mkdir(parents=True, exist_ok=True)
+            (folder / path).write_text(text, encoding="utf-8")
         proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "ruff",
-                "format",
-                "--quiet",
-                "--line-length",
-                "100",
-                "--stdin-filename",
-                path,
-                "-",
-            ],
-            input=text,
+            [find_ruff_bin(), "format", "--quiet", "--isolated", "--no-cache", "--line-length", "100",
+             "--target-version", "py311", *py],
+            cwd=folder,
             capture_output=True,
             text=True,
             check=False,
-        )
+        )  # fmt: skip
         if proc.returncode != 0:  # a template bug, not the user's: fail loudly
-            raise RuntimeError(f"generated {path} does not format:\n{proc.stderr}")
-        out[path] = proc.stdout
-    return out
+            raise RuntimeError(f"generated Python does not format:\n{proc.stderr}")
+        return {**files, **{path: (folder / path).read_text(encoding="utf-8") for path in py}}

@@ -7,4 +7,6 @@ from codegen.spec import Spec
 
 
 def render(spec: Spec, ctx: Context) -> dict[str, str]:
-    return {"__init__.py": '"""Code generated from the TypeScript spec; see schema.md for the tables."""\n'}
+    return {
+        "__init__.py": '"""Code generated from the TypeScript spec; see schema.md for the tables."""\n'
+    }
