@@ -11,14 +11,16 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from codegen import build, config, migrate
+from codegen import build, config, history, migrate
 from codegen.errors import CodegenError, Diagnostic
 from codegen.spec import Pos
 
 
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--source", metavar="FILE", help="TypeScript source (default: [tool.codegen] source)")
+    common.add_argument(
+        "--source", metavar="FILE", help="TypeScript source (default: [tool.codegen] source)"
+    )
     common.add_argument("--out", metavar="DIR", help="output folder (default: [tool.codegen] out)")
     common.add_argument("--legacy", metavar="FILE", help="legacy mapping data for the migration")
     common.add_argument("-q", "--quiet", action="store_true", help="print only errors")
@@ -58,7 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("db", metavar="DB", type=Path)
     backup = m.add_mutually_exclusive_group()
     backup.add_argument("--backup", metavar="PATH", help="backup file for the legacy migration")
-    backup.add_argument("--no-backup", action="store_true", help="skip the legacy migration's backup")
+    backup.add_argument(
+        "--no-backup", action="store_true", help="skip the legacy migration's backup"
+    )
     s = sub.add_parser("status", parents=[common], help="list applied and pending migrations",
                        description="List the migrations applied to DB and those pending.")  # fmt: skip
     s.add_argument("db", metavar="DB", type=Path)
@@ -93,14 +97,18 @@ def main(argv: list[str] | None = None) -> int:
 def _build(args: argparse.Namespace, settings: config.Settings, outputs: build.Outputs) -> int:
     if outputs.tampered:
         folder = settings.show(settings.out / "migrations")
-        raise CodegenError([Diagnostic(Pos(folder, 1, 1), f"migration history: {p}") for p in outputs.tampered])
+        raise CodegenError(
+            [Diagnostic(Pos(folder, 1, 1), f"migration history: {p}") for p in outputs.tampered]
+        )
     changed = build.write(settings, outputs)
     if not args.quiet:
         for path in changed:
             print(f"wrote {settings.show(path)}")
         if outputs.new_step is not None:
             print(f"new migration {outputs.new_step.name}")
-        print(f"{len(outputs.files)} files from {settings.show(settings.source)}, {len(changed)} changed")
+        print(
+            f"{len(outputs.files)} files from {settings.show(settings.source)}, {len(changed)} changed"
+        )
     return 0
 
 
@@ -108,14 +116,17 @@ def _check(args: argparse.Namespace, settings: config.Settings, outputs: build.O
     diffs = build.diff(settings, outputs)
     if diffs:
         sys.stdout.write("".join(diffs))
-        print(f"{len(diffs)} file(s) out of date; run `python -m codegen build` and commit.", file=sys.stderr)
+        print(
+            f"{len(diffs)} file(s) out of date; run `python -m codegen build` and commit.",
+            file=sys.stderr,
+        )
         return 1
     if not args.quiet:
         print(f"{len(outputs.files)} files up to date with {settings.show(settings.source)}")
     return 0
 
 
-def _committed_steps(settings: config.Settings, outputs: build.Outputs) -> list:
+def _committed_steps(settings: config.Settings, outputs: build.Outputs) -> list[history.Step]:
     if outputs.tampered:
         raise migrate.Refused("the migration history was edited: " + "; ".join(outputs.tampered))
     if outputs.new_step is not None:
@@ -126,19 +137,25 @@ def _committed_steps(settings: config.Settings, outputs: build.Outputs) -> list:
     on_disk = {p: t for p, t in outputs.files.items() if "migrations" in p.parts}
     for path, text in on_disk.items():
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            raise migrate.Refused(f"{settings.show(path)} is not as the build writes it; run build first")
+            raise migrate.Refused(
+                f"{settings.show(path)} is not as the build writes it; run build first"
+            )
     return outputs.steps
 
 
 def _migrate(args: argparse.Namespace, settings: config.Settings, outputs: build.Outputs) -> int:
     steps = _committed_steps(settings, outputs)
 
-    def run_legacy(db: Path, step) -> None:  # noqa: ANN001
+    def run_legacy(db: Path, step: history.Step) -> None:
         script = settings.out / "migrate_to_quantum.py"
         spec = importlib.util.spec_from_file_location("_codegen_legacy_migration", script)
         module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
         spec.loader.exec_module(module)  # type: ignore[union-attr]
-        extra = ["--no-backup"] if args.no_backup else (["--backup", args.backup] if args.backup else [])
+        extra = (
+            ["--no-backup"]
+            if args.no_backup
+            else (["--backup", args.backup] if args.backup else [])
+        )
         code = module.main([str(db), *extra])
         if code != 0:
             raise migrate.Refused(f"the legacy migration {step.name} exited {code}")

@@ -58,12 +58,18 @@ def generate(settings: Settings, allow_data_loss: bool = False) -> Outputs:
         for step in steps:
             for name, text in step.files().items():
                 files[folder / name] = text
-        files[folder / history.SUM_FILE] = with_header(history.SUM_FILE, history.sum_text(steps), ctx.source)
+        files[folder / history.SUM_FILE] = with_header(
+            history.SUM_FILE, history.sum_text(steps), ctx.source
+        )
     return Outputs(spec, files, steps, new_step, tuple(tampered))
 
 
 def _next_step(
-    spec: Spec, steps: list[history.Step], settings: Settings, has_legacy: bool, allow_data_loss: bool
+    spec: Spec,
+    steps: list[history.Step],
+    settings: Settings,
+    has_legacy: bool,
+    allow_data_loss: bool,
 ) -> history.Step | None:
     """The step this spec needs on top of the committed history (None: up to date)."""
     source = settings.show(settings.source)
@@ -140,7 +146,10 @@ def _is_ours(path: Path) -> bool:
 
 def diff(settings: Settings, outputs: Outputs) -> list[str]:
     """Unified diffs (committed -> expected) for every stale, missing or extra file."""
-    out = [f"migration history: {problem}; restore it from version control\n" for problem in outputs.tampered]
+    out = [
+        f"migration history: {problem}; restore it from version control\n"
+        for problem in outputs.tampered
+    ]
     for path, expected in outputs.files.items():
         shown = settings.show(path)
         if not path.is_file():

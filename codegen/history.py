@@ -61,7 +61,9 @@ def sha256(text: str) -> str:
 
 
 def sum_text(steps: list[Step]) -> str:
-    lines = [f"{path} sha256:{sha256(text)}\n" for step in steps for path, text in step.files().items()]
+    lines = [
+        f"{path} sha256:{sha256(text)}\n" for step in steps for path, text in step.files().items()
+    ]
     return SUM_HEADER + "".join(lines)
 
 
@@ -81,7 +83,11 @@ def load(folder: Path) -> tuple[list[Step], list[str]]:
             if line.strip() and not line.startswith("#"):
                 path, _, digest = line.partition(" sha256:")
                 recorded[path] = digest
-    files = {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.iterdir()) if _NAME.match(p.name)}
+    files = {
+        p.name: p.read_text(encoding="utf-8")
+        for p in sorted(folder.iterdir())
+        if _NAME.match(p.name)
+    }
     if files and not sum_path.is_file():
         problems.append(f"{FOLDER}/{SUM_FILE} is missing")
     for name in recorded:
@@ -89,7 +95,9 @@ def load(folder: Path) -> tuple[list[Step], list[str]]:
             problems.append(f"{FOLDER}/{name} was removed (it is recorded in {SUM_FILE})")
     for name, text in files.items():
         if name not in recorded:
-            problems.append(f"{FOLDER}/{name} is not recorded in {SUM_FILE} (added or renamed by hand)")
+            problems.append(
+                f"{FOLDER}/{name} is not recorded in {SUM_FILE} (added or renamed by hand)"
+            )
         elif recorded[name] != sha256(text):
             problems.append(f"{FOLDER}/{name} was edited after it was recorded (checksum mismatch)")
     if list(recorded) != sorted(recorded):

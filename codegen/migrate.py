@@ -23,7 +23,7 @@ HISTORY_DDL = (
     f'CREATE TABLE IF NOT EXISTS "{HISTORY_TABLE}" (\n'
     '    "name" TEXT PRIMARY KEY,\n'
     '    "checksum" TEXT NOT NULL,\n'
-    '    "applied_at" TEXT NOT NULL DEFAULT (STRFTIME(\'%Y-%m-%dT%H:%M:%fZ\', \'now\'))\n'
+    "    \"applied_at\" TEXT NOT NULL DEFAULT (STRFTIME('%Y-%m-%dT%H:%M:%fZ', 'now'))\n"
     ")"
 )
 
@@ -49,7 +49,9 @@ def connect(path: Path) -> sqlite3.Connection:
 
 def applied(conn: sqlite3.Connection) -> dict[str, str]:
     """name -> checksum of every recorded step (none when the table does not exist yet)."""
-    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (HISTORY_TABLE,)).fetchone()
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (HISTORY_TABLE,)
+    ).fetchone()
     if not exists:
         return {}
     return dict(conn.execute(f'SELECT "name", "checksum" FROM "{HISTORY_TABLE}" ORDER BY "name"'))
@@ -58,7 +60,14 @@ def applied(conn: sqlite3.Connection) -> dict[str, str]:
 def status(conn: sqlite3.Connection, steps: list[Step]) -> list[State]:
     done = applied(conn)
     return [
-        State(s, "pending" if s.name not in done else "applied" if done[s.name] == s.checksum else "changed")
+        State(
+            s,
+            "pending"
+            if s.name not in done
+            else "applied"
+            if done[s.name] == s.checksum
+            else "changed",
+        )
         for s in steps
     ]
 
@@ -69,7 +78,9 @@ def check_history(conn: sqlite3.Connection, steps: list[Step]) -> list[Step]:
     known = {s.name: s for s in steps}
     for name, checksum in done.items():
         if name not in known:
-            raise Refused(f"the database records migration {name}, which is not in this project's history")
+            raise Refused(
+                f"the database records migration {name}, which is not in this project's history"
+            )
         if known[name].checksum != checksum:
             raise Refused(
                 f"migration {name} was applied with checksum {checksum[:12]}, but the file now has "
@@ -100,7 +111,9 @@ def migrate(
         conn.close()
 
 
-def _first_step(conn: sqlite3.Connection, path: Path, step: Step, run_legacy: Callable | None) -> None:
+def _first_step(
+    conn: sqlite3.Connection, path: Path, step: Step, run_legacy: Callable | None
+) -> None:
     """The legacy migration: its own script on a legacy database; on an empty one, the schema."""
     user_tables = conn.execute(
         "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
@@ -138,7 +151,9 @@ def run_sql(conn: sqlite3.Connection, sql: str, step: Step) -> None:
                 rows = [r[0] for r in conn.execute(statement).fetchall()]
                 if rows:
                     message = statement.split(EXPECT_NO_ROWS, 1)[1].splitlines()[0].strip()
-                    shown = ", ".join(map(str, rows[:20])) + (f" and {len(rows) - 20} more" if len(rows) > 20 else "")
+                    shown = ", ".join(map(str, rows[:20])) + (
+                        f" and {len(rows) - 20} more" if len(rows) > 20 else ""
+                    )
                     refusals.append(f"{len(rows)} {message}: {shown}")
                 continue
             if refusals:  # every check has run: report them all, change nothing
@@ -150,8 +165,13 @@ def run_sql(conn: sqlite3.Connection, sql: str, step: Step) -> None:
             broken = conn.execute("PRAGMA foreign_key_check").fetchall()
             if broken:
                 shown = ", ".join(f"{t} rowid {r} (no row in {p})" for t, r, p, _ in broken[:10])
-                raise Refused(f"{step.name}: {len(broken)} rows reference a missing parent: {shown}; nothing was changed")
-        conn.execute(f'INSERT INTO "{HISTORY_TABLE}" ("name", "checksum") VALUES (?, ?)', (step.name, step.checksum))
+                raise Refused(
+                    f"{step.name}: {len(broken)} rows reference a missing parent: {shown}; nothing was changed"
+                )
+        conn.execute(
+            f'INSERT INTO "{HISTORY_TABLE}" ("name", "checksum") VALUES (?, ?)',
+            (step.name, step.checksum),
+        )
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -164,7 +184,9 @@ def run_sql(conn: sqlite3.Connection, sql: str, step: Step) -> None:
 # -- introspection: the live schema against the spec's -------------------------------------
 
 
-def describe(conn: sqlite3.Connection, ignore_columns: dict[str, set[str]] | None = None) -> dict[str, dict]:
+def describe(
+    conn: sqlite3.Connection, ignore_columns: dict[str, set[str]] | None = None
+) -> dict[str, dict]:
     """Every user table: its columns (with their full definitions), keys, indexes, triggers."""
     ignore_columns = ignore_columns or {}
     out: dict[str, dict] = {}
@@ -184,18 +206,23 @@ def describe(conn: sqlite3.Connection, ignore_columns: dict[str, set[str]] | Non
         indexes = {}
         for _, index, unique, origin, _partial in conn.execute(f"PRAGMA index_list({_q(name)})"):
             cols = tuple(r[2] for r in conn.execute(f"PRAGMA index_info({_q(index)})"))
-            indexes[index if origin == "c" else f"({origin}) {', '.join(cols)}"] = {"unique": unique, "columns": cols}
+            indexes[index if origin == "c" else f"({origin}) {', '.join(cols)}"] = {
+                "unique": unique,
+                "columns": cols,
+            }
         out[name] = {
             "columns": columns,
             "constraints": sorted(v for k, v in _definitions(sql, constraints=True).items()),
             "foreign_keys": sorted(
-                (r[2], r[3], r[4], r[6]) for r in conn.execute(f"PRAGMA foreign_key_list({_q(name)})")
+                (r[2], r[3], r[4], r[6])
+                for r in conn.execute(f"PRAGMA foreign_key_list({_q(name)})")
             ),
             "indexes": indexes,
             "triggers": {
                 t: _normalize(s)
                 for t, s in conn.execute(
-                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", (name,)
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?",
+                    (name,),
                 )
             },
         }
@@ -209,7 +236,9 @@ def expected_schema(spec: Spec) -> dict[str, dict]:
     return describe(conn)
 
 
-def differences(live: dict[str, dict], expected: dict[str, dict], ignore_tables: set[str]) -> list[str]:
+def differences(
+    live: dict[str, dict], expected: dict[str, dict], ignore_tables: set[str]
+) -> list[str]:
     """One line per difference, `table.column: what` style."""
     out: list[str] = []
     for table in sorted(set(live) | set(expected)):
@@ -228,7 +257,9 @@ def differences(live: dict[str, dict], expected: dict[str, dict], ignore_tables:
             elif col not in lv["columns"]:
                 out.append(f"{table}.{col}: column in the spec but missing from the database")
             elif lv["columns"][col] != ev["columns"][col]:
-                out.append(f"{table}.{col}: database has {_show(lv['columns'][col])}, spec says {_show(ev['columns'][col])}")
+                out.append(
+                    f"{table}.{col}: database has {_show(lv['columns'][col])}, spec says {_show(ev['columns'][col])}"
+                )
         for key in ("constraints", "foreign_keys", "indexes", "triggers"):
             if lv[key] != ev[key]:
                 out.append(f"{table}: {key} differ: database {lv[key]!r}, spec {ev[key]!r}")
@@ -236,7 +267,10 @@ def differences(live: dict[str, dict], expected: dict[str, dict], ignore_tables:
 
 
 def _show(column: dict) -> str:
-    return column.get("definition") or f"{column['type']} notnull={column['notnull']} default={column['default']}"
+    return (
+        column.get("definition")
+        or f"{column['type']} notnull={column['notnull']} default={column['default']}"
+    )
 
 
 def _q(name: str) -> str:

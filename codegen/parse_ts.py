@@ -8,73 +8,23 @@ validate.py so they apply to specs from any source.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import tree_sitter_typescript
 from tree_sitter import Language, Node, Parser
 
-from codegen.errors import CodegenError, Collector
-from codegen.spec import (
-    Constraints,
-    EnumType,
-    Field,
-    Index,
-    Kind,
-    Model,
-    OnDelete,
-    Pos,
-    Spec,
-    Storage,
-    SumRule,
-    Table,
-    TypeRef,
-    canonical_json,
-)
+from codegen.errors import CodegenError, Collector, Diagnostic
+from codegen.jsdoc import ENUM_TAGS, FIELD_TAGS, MODEL_TAGS, Doc, Tag, TagReader, split_tags
+from codegen.spec import EnumType, Field, Kind, Model, Pos, Spec, TypeRef
 from codegen.validate import diagnose
 
 _LANGUAGE = Language(tree_sitter_typescript.language_typescript())
 
 PRIMITIVES = {"string": Kind.STRING, "number": Kind.NUMBER, "boolean": Kind.BOOLEAN}
 ARRAY_GENERICS = {"Array", "ReadonlyArray"}
-
-# JSDoc tags that only document; accepted and ignored.
-DOC_ONLY_TAGS = {"see", "example", "remarks", "deprecated", "since", "link", "description", "title"}
-NUMBER_TAGS = {
-    "minimum": "minimum",
-    "maximum": "maximum",
-    "exclusiveMinimum": "exclusive_minimum",
-    "exclusiveMaximum": "exclusive_maximum",
-}
-COUNT_TAGS = {
-    "minLength": "min_length",
-    "maxLength": "max_length",
-    "minItems": "min_items",
-    "maxItems": "max_items",
-}
-FIELD_TAGS = set(NUMBER_TAGS) | set(COUNT_TAGS) | {
-    "pattern", "format", "default", "defaultNow", "sum",
-    "primaryKey", "column", "unique", "index", "foreignKey", "onDelete", "renamedFrom",
-}  # fmt: skip
-MODEL_TAGS = {"table", "existingTable", "createdAt", "updatedAt", "unique", "index", "alias"}
-ENUM_TAGS: set[str] = set()
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-@dataclass(slots=True)
-class Tag:
-    name: str
-    value: str
-    pos: Pos
-
-
-@dataclass(slots=True)
-class Doc:
-    text: str = ""
-    tags: list[Tag] = field(default_factory=list)
 
 
 def parse_file(path: Path, display_name: str | None = None) -> Spec:
@@ -84,7 +34,7 @@ def parse_file(path: Path, display_name: str | None = None) -> Spec:
         source = path.read_bytes()
     except OSError as exc:
         raise CodegenError(
-            [_diag(Pos(name, 1, 1), f"cannot read source: {exc.strerror}")]
+            [Diagnostic(Pos(name, 1, 1), f"cannot read source: {exc.strerror}")]
         ) from None
     return parse_source(source, name)
 
@@ -101,12 +51,6 @@ def parse_source(source: bytes, filename: str) -> Spec:
     return spec
 
 
-def _diag(pos: Pos, message: str):  # small helper for the one early error
-    from codegen.errors import Diagnostic
-
-    return Diagnostic(pos, message)
-
-
 class _Reader:
     """One pass over the syntax tree; collects declarations and diagnostics."""
 
@@ -119,6 +63,7 @@ class _Reader:
         self.models: list[Model] = []
         self.hoisted: list[Model] = []  # inline object types, named after their field
         self.names: dict[str, Pos] = {}
+        self.tags = TagReader(self.errors)
         self.syntax_ok = True
 
     # -- positions --------------------------------------------------------------------------
@@ -202,7 +147,7 @@ class _Reader:
             stripped = re.sub(r"^\s*\*?\s?", "", line) if i else line.strip()
             lead = len(line) - len(line.lstrip(" \t*")) if i else len(line) - len(line.lstrip())
             # inline tags on the same line: "@minimum 0 @maximum 1" splits into two
-            for piece_start, piece in _split_tags(stripped):
+            for piece_start, piece in split_tags(stripped):
                 if piece.startswith("@"):
                     m = re.match(r"@([A-Za-z][\w-]*)\s*(.*)", piece)
                     name, value = (m.group(1), m.group(2).strip()) if m else (piece[1:], "")
@@ -237,7 +182,7 @@ class _Reader:
             return
         literals = self.string_literals(value)
         if literals is not None:
-            self.check_tags(doc, ENUM_TAGS, "a type alias")
+            self.tags.check_tags(doc, ENUM_TAGS, "a type alias")
             self.enums.append(EnumType(name, literals, doc.text, self.pos(name_node)))
         elif value.type == "object_type":
             self.models.append(self.object_model(name, value, doc, self.pos(name_node)))
@@ -267,7 +212,7 @@ class _Reader:
                 )
                 continue
             values.append(self.string_value(value))
-        self.check_tags(doc, ENUM_TAGS, "an enum")
+        self.tags.check_tags(doc, ENUM_TAGS, "an enum")
         self.enums.append(EnumType(name, tuple(values), doc.text, self.pos(name_node)))
 
     def interface(self, node: Node, doc: Doc) -> None:
@@ -318,8 +263,8 @@ class _Reader:
                 if any(existing.name == f.name for existing in fields):
                     self.errors.add(f.pos, f"'{name}' declares field '{f.name}' twice")
                 fields.append(f)
-        self.check_tags(doc, MODEL_TAGS, "an interface")
-        table = self.table(doc)
+        self.tags.check_tags(doc, MODEL_TAGS, "an interface")
+        table = self.tags.table(doc)
         if table is not None:  # an unnamed field index is named after its table and column
             fields = [
                 replace(f, storage=replace(f.storage, index=f"idx_{table.name}_{f.column}"))
@@ -358,15 +303,15 @@ class _Reader:
         if parsed is None:
             return None
         ref, nullable, undefinable = parsed
-        self.check_tags(doc, FIELD_TAGS, "a field")
+        self.tags.check_tags(doc, FIELD_TAGS, "a field")
         return Field(
             name=fname,
             type=ref,
             optional=optional or undefinable,
             nullable=nullable,
             doc=doc.text,
-            constraints=self.constraints(doc, ref),
-            storage=self.storage(doc),
+            constraints=self.tags.constraints(doc, ref),
+            storage=self.tags.storage(doc),
             pos=self.pos(name_node),
         )
 
@@ -524,169 +469,6 @@ class _Reader:
             "template_literal_type": "template literal types are not supported",
             "type_query": "typeof is not supported",
         }.get(node.type, node.type.replace("_", " "))
-
-    # -- tags -------------------------------------------------------------------------------
-    def check_tags(self, doc: Doc, allowed: set[str], where: str) -> None:
-        for tag in doc.tags:
-            if tag.name not in allowed and tag.name not in DOC_ONLY_TAGS:
-                hint = ""
-                close = difflib.get_close_matches(tag.name, sorted(allowed), n=1)
-                if close:
-                    hint = f" (did you mean @{close[0]}?)"
-                elif tag.name in FIELD_TAGS | MODEL_TAGS:
-                    hint = " here"
-                self.errors.add(tag.pos, f"tag @{tag.name} is not supported on {where}{hint}")
-
-    def constraints(self, doc: Doc, ref: TypeRef) -> Constraints:
-        values: dict[str, object] = {}
-        for tag in doc.tags:
-            if tag.name in NUMBER_TAGS:
-                number = self.number(tag)
-                if number is not None:
-                    values[NUMBER_TAGS[tag.name]] = number
-            elif tag.name in COUNT_TAGS:
-                count = self.number(tag)
-                if count is not None:
-                    if count != int(count) or count < 0:
-                        self.errors.add(
-                            tag.pos, f"@{tag.name} needs a whole number >= 0, got '{tag.value}'"
-                        )
-                    else:
-                        values[COUNT_TAGS[tag.name]] = int(count)
-            elif tag.name == "pattern":
-                try:
-                    re.compile(tag.value)
-                    values["pattern"] = tag.value
-                except re.error as exc:
-                    self.errors.add(tag.pos, f"@pattern is not a valid regular expression: {exc}")
-            elif tag.name == "format":
-                values["format"] = tag.value
-            elif tag.name == "default":
-                try:
-                    values["default"] = canonical_json(json.loads(tag.value))
-                except json.JSONDecodeError:
-                    self.errors.add(
-                        tag.pos,
-                        f"@default needs a JSON value (strings in double quotes), got '{tag.value}'",
-                    )
-            elif tag.name == "defaultNow":
-                values["default_now"] = True
-            elif tag.name == "sum":
-                parts = tag.value.split()
-                try:
-                    if len(parts) != 3 or not _IDENT.match(parts[0]):
-                        raise ValueError
-                    values["sum"] = SumRule(parts[0], float(parts[1]), float(parts[2]))
-                except ValueError:
-                    self.errors.add(
-                        tag.pos, f"@sum needs 'FIELD TOTAL TOLERANCE', got '{tag.value}'"
-                    )
-        return Constraints(**values)  # type: ignore[arg-type]
-
-    def number(self, tag: Tag) -> float | None:
-        try:
-            value = float(tag.value)
-        except ValueError:
-            self.errors.add(tag.pos, f"@{tag.name} needs a number, got '{tag.value}'")
-            return None
-        if value != value or value in (float("inf"), float("-inf")):
-            self.errors.add(tag.pos, f"@{tag.name} needs a finite number, got '{tag.value}'")
-            return None
-        return int(value) if value == int(value) and "." not in tag.value else value
-
-    def storage(self, doc: Doc) -> Storage:
-        values: dict[str, object] = {}
-        for tag in doc.tags:
-            if tag.name == "primaryKey":
-                values["primary_key"] = True
-            elif tag.name == "unique":
-                values["unique"] = True
-            elif tag.name in ("column", "foreignKey", "renamedFrom"):
-                if self.identifier(tag):
-                    key = {"column": "column", "foreignKey": "foreign_key", "renamedFrom": "renamed_from"}[tag.name]
-                    values[key] = tag.value
-            elif tag.name == "index":
-                if tag.value and not self.identifier(tag):
-                    continue
-                values["index"] = tag.value or ""
-            elif tag.name == "onDelete":
-                try:
-                    values["on_delete"] = OnDelete(tag.value.lower())
-                except ValueError:
-                    choices = ", ".join(o.value for o in OnDelete)
-                    self.errors.add(
-                        tag.pos, f"@onDelete must be one of {choices}; got '{tag.value}'"
-                    )
-        return Storage(**values)  # type: ignore[arg-type]
-
-    def identifier(self, tag: Tag, value: str | None = None) -> bool:
-        value = tag.value if value is None else value
-        if not _IDENT.match(value):
-            self.errors.add(
-                tag.pos, f"@{tag.name} needs a name of letters, digits and '_', got '{value}'"
-            )
-            return False
-        return True
-
-    def table(self, doc: Doc) -> Table | None:
-        tags = {t.name: t for t in doc.tags}
-        if "table" not in tags:
-            for t in doc.tags:
-                if t.name in {"existingTable", "createdAt", "updatedAt", "unique", "index"}:
-                    self.errors.add(t.pos, f"@{t.name} needs @table on the same interface")
-            return None
-        if not self.identifier(tags["table"]):
-            return None
-        uniques: list[tuple[str, ...]] = []
-        indexes: list[Index] = []
-        existing: tuple[str, ...] = ()
-        for t in doc.tags:
-            if t.name == "unique":
-                cols = self.column_list(t, t.value)
-                if cols:
-                    uniques.append(cols)
-            elif t.name == "index":
-                name, _, rest = t.value.partition(" ")
-                cols = self.column_list(t, rest)
-                if cols and self.identifier(t, name):
-                    indexes.append(Index(name, cols))
-            elif t.name == "existingTable":
-                existing = self.column_list(t, t.value) or ()
-            elif t.name in ("createdAt", "updatedAt"):
-                self.identifier(t)
-        created = tags.get("createdAt")
-        updated = tags.get("updatedAt")
-        return Table(
-            name=tags["table"].value,
-            existing_columns=existing,
-            created_at=created.value if created else None,
-            updated_at=updated.value if updated else None,
-            uniques=tuple(uniques),
-            indexes=tuple(indexes),
-        )
-
-    def column_list(self, tag: Tag, text: str) -> tuple[str, ...] | None:
-        cols = tuple(c.strip() for c in text.replace(",", " ").split() if c.strip())
-        if not cols:
-            self.errors.add(tag.pos, f"@{tag.name} needs column names")
-            return None
-        if not all(self.identifier(tag, c) for c in cols):
-            return None
-        return cols
-
-
-def _split_tags(line: str) -> list[tuple[int, str]]:
-    """Split one comment line at each '@tag' (not inside a value like an e-mail address)."""
-    starts = [m.start() for m in re.finditer(r"(?:(?<=\s)|^)@[A-Za-z]", line)]
-    if not starts:
-        return [(0, line)]
-    pieces = []
-    if starts[0] > 0:
-        pieces.append((0, line[: starts[0]]))
-    for i, s in enumerate(starts):
-        end = starts[i + 1] if i + 1 < len(starts) else len(line)
-        pieces.append((s, line[s:end].rstrip()))
-    return pieces
 
 
 def _pascal(name: str) -> str:

@@ -39,6 +39,8 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # compiled templates cached like .pyc files (keyed by template source), per user, in /tmp
+        bytecode_cache=jinja2.FileSystemBytecodeCache(),
     )
     env.filters["sql_ident"] = sql_ident
     env.filters["sql_literal"] = sql_literal
@@ -77,7 +79,13 @@ def py_literal(value: Any) -> str:
 
 # -- headers ---------------------------------------------------------------------------------
 
-COMMENT_STYLES = {".py": "# {}", ".sql": "-- {}", ".md": "<!-- {} -->", ".ts": "// {}", ".sum": "# {}"}
+COMMENT_STYLES = {
+    ".py": "# {}",
+    ".sql": "-- {}",
+    ".md": "<!-- {} -->",
+    ".ts": "// {}",
+    ".sum": "# {}",
+}
 
 
 def with_header(path: str, body: str, source: str) -> str:

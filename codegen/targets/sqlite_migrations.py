@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 
 from codegen.errors import Collector
-from codegen.relational import ColumnRole, TableView, tables
+from codegen.relational import Column, ColumnRole, TableView, tables
 from codegen.render import render_template, sql_ident, sql_literal
 from codegen.spec import Pos, Spec
 from codegen.targets.sqlite import TableDDL, check_condition, column_nullable, statements, table_ddl
@@ -53,7 +53,11 @@ class Plan:
             number=f"{number:04d}",
             changes=self.changes,
             foreign_keys_off=self.foreign_keys_off,
-            blocks=([("rows the new schema would refuse stop the migration here", self.prechecks)] if self.prechecks else [])
+            blocks=(
+                [("rows the new schema would refuse stop the migration here", self.prechecks)]
+                if self.prechecks
+                else []
+            )
             + self.blocks,
             directive_fk=FOREIGN_KEYS_OFF,
         )
@@ -90,7 +94,9 @@ def plan(old: Spec, new: Spec, source: str, allow_data_loss: bool = False) -> Pl
             continue
         result.changes.append(f"drop table {view.name}")
         result.foreign_keys_off = True
-        result.blocks.append((f"removed table {view.name} (acknowledged)", [f"DROP TABLE {sql_ident(view.name)};"]))
+        result.blocks.append(
+            (f"removed table {view.name} (acknowledged)", [f"DROP TABLE {sql_ident(view.name)};"])
+        )
     for view in tables(new):
         if view.name in olds:
             _alter(old, new, olds[view.name], view, result, errors, allow_data_loss)
@@ -131,7 +137,9 @@ def _alter(
     stmts: list[str] = []
     for new_name, old_name in renames.items():
         result.changes.append(f"rename {table}.{old_name} to {new_name}")
-        stmts.append(f"ALTER TABLE {sql_ident(table)} RENAME COLUMN {sql_ident(old_name)} TO {sql_ident(new_name)};")
+        stmts.append(
+            f"ALTER TABLE {sql_ident(table)} RENAME COLUMN {sql_ident(old_name)} TO {sql_ident(new_name)};"
+        )
 
     def old_def(col: str) -> str:
         before = renames.get(col, col)
@@ -171,14 +179,17 @@ def _alter(
         result.prechecks += _prechecks(new, nv, n, ocols, renames, changed, o)
         stmts += _rebuild(nv, n, ocols, renames)
     else:
-        stmts += [f"ALTER TABLE {sql_ident(table)} ADD COLUMN {ncols[c].replace(chr(10) + '    ', chr(10))};" for c in added]
+        stmts += [
+            f"ALTER TABLE {sql_ident(table)} ADD COLUMN {ncols[c].replace(chr(10) + '    ', chr(10))};"
+            for c in added
+        ]
         stmts += _replace_named(o.indexes, n.indexes, "INDEX", result, table)
         stmts += _replace_named(o.triggers, n.triggers, "TRIGGER", result, table)
     if stmts:
         result.blocks.append((f"{'rebuild' if rebuild else 'alter'} {table}", stmts))
 
 
-def _addable(col) -> bool:  # noqa: ANN001 - a relational.Column
+def _addable(col: Column) -> bool:
     """ADD COLUMN takes a nullable or constant-default column without keys or references."""
     f = col.field
     if col.role is not ColumnRole.FIELD or f is None or f.storage.unique or f.storage.primary_key:
@@ -188,7 +199,7 @@ def _addable(col) -> bool:  # noqa: ANN001 - a relational.Column
     return column_nullable(f) or f.constraints.default is not None
 
 
-def _required_without_default(col) -> bool:  # noqa: ANN001
+def _required_without_default(col: Column) -> bool:
     f = col.field
     if col.role is ColumnRole.PARENT_KEY:
         return True
@@ -196,7 +207,11 @@ def _required_without_default(col) -> bool:  # noqa: ANN001
 
 
 def _replace_named(
-    old: tuple[tuple[str, str], ...], new: tuple[tuple[str, str], ...], kind: str, result: Plan, table: str
+    old: tuple[tuple[str, str], ...],
+    new: tuple[tuple[str, str], ...],
+    kind: str,
+    result: Plan,
+    table: str,
 ) -> list[str]:
     """Drop what went or changed, create what came or changed (indexes, triggers)."""
     o, n = dict(old), dict(new)
@@ -253,7 +268,9 @@ def _prechecks(
     return out
 
 
-def _rebuild(view: TableView, ddl: TableDDL, old_columns: dict[str, str], renames: dict[str, str]) -> list[str]:
+def _rebuild(
+    view: TableView, ddl: TableDDL, old_columns: dict[str, str], renames: dict[str, str]
+) -> list[str]:
     table = sql_ident(view.name)
     temp = sql_ident(REBUILD_PREFIX + view.name)
     out: list[str] = []
