@@ -49,7 +49,11 @@ def generate(settings: Settings, allow_data_loss: bool = False) -> Outputs:
     ctx = Context(
         source=settings.show(settings.source),
         legacy=legacy,
-        extra={"first_snapshot": steps[0].snapshot if steps else spec},
+        extra={
+            "first_snapshot": steps[0].snapshot if steps else spec,
+            "first_step": steps[0] if steps else None,  # the legacy script records itself as it
+            **_legacy_source(settings),
+        },
     )
     files = {settings.spec_file: with_header(settings.spec_file.name, spec.to_json(), ctx.source)}
     for rel, text in render_all(spec, ctx).items():
@@ -98,6 +102,14 @@ def _legacy(settings: Settings) -> dict | None:
         raise CodegenError(
             [Diagnostic(Pos(shown, exc.lineno, exc.colno), f"invalid JSON: {exc.msg}")]
         ) from None
+
+
+def _legacy_source(settings: Settings) -> dict[str, str]:
+    """The legacy mapping's name and text, so its checks can point at line:col."""
+    if settings.legacy is None:
+        return {}
+    text = settings.legacy.read_text(encoding="utf-8")
+    return {"legacy_file": settings.show(settings.legacy), "legacy_text": text}
 
 
 def owned_extras(settings: Settings, outputs: Outputs) -> list[Path]:

@@ -1,10 +1,390 @@
-"""Placeholder: filled in by its own change."""
+"""`migrate_to_quantum.py` and `rollback_quantum.py`: the legacy migration, compiled to SQL.
+
+Inputs: the spec (where streams, states and fragments are stored) and the legacy mapping
+(`codegen.legacy`, from spec/legacy-mapping.json). Every conversion rule of the mapping is
+compiled here into a SQL expression; templates/migration/steps.sql.j2 arranges them into the
+set-based steps (INSERT ... SELECT over json_each) that the generated script runs, in order,
+inside one transaction. The scripts embed the steps and the schema statements as data, plus
+a checksum of all of it, which the migration history records.
+
+The scripts are migration 1 of the project's history (codegen.history): they are rendered
+from that step's snapshot, not from the current spec, so they never change under a database
+that already ran them, and they record themselves in the history table as that step.
+
+No legacy mapping (a project without spec/legacy-mapping.json): no files.
+"""
 
 from __future__ import annotations
 
-from codegen.render import Context
+import hashlib
+import json
+import re
+import sqlite3
+from typing import Any
+
+from codegen import legacy
+from codegen.legacy import DIRECTIVES, TITLE, Input, Mapping
+from codegen.migrate import HISTORY_DDL, HISTORY_TABLE
+from codegen.relational import TableView, table_view, tables
+from codegen.render import Context, render_template, sql_ident, sql_literal
 from codegen.spec import Spec
+from codegen.targets.sqlite import statements
+
+MIGRATE_FILE = "migrate_to_quantum.py"
+ROLLBACK_FILE = "rollback_quantum.py"
+LEGACY_FILE = "spec/legacy-mapping.json"  # shown in diagnostics when the build does not say
+PAUSE_ENV = "QUANTUM_MIGRATION_PAUSE_AT"  # the kill tests' hook (see the scripts' _pause)
+# SQLite's datetime() also reads 'now' and bare Julian day numbers; only dates are ISO 8601.
+ISO_GLOB = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*"
+DEFERRED = ("CREATE INDEX", "CREATE UNIQUE INDEX", "CREATE TRIGGER")
+_MARKER = re.compile(r"^-- (step|count|check): (.+)$", re.MULTILINE)
 
 
 def render(spec: Spec, ctx: Context) -> dict[str, str]:
-    return {}
+    if ctx.legacy is None:
+        return {}
+    file = ctx.extra.get("legacy_file", LEGACY_FILE)
+    first = ctx.extra.get("first_snapshot") or spec
+    mapping = legacy.load(ctx.legacy, first, file, ctx.extra.get("legacy_text"))
+    step = ctx.extra.get("first_step")
+    model = view_model(
+        first,
+        mapping,
+        step.name if step else f"0001_{mapping.name}",
+        step.checksum if step else None,
+    )
+    return {
+        MIGRATE_FILE: render_template("migration/migrate_to_quantum.py.j2", **model),
+        ROLLBACK_FILE: render_template("migration/rollback_quantum.py.j2", **model),
+    }
+
+
+def view_model(spec: Spec, m: Mapping, step_name: str, step_checksum: str | None) -> dict[str, Any]:
+    """Everything the two script templates show: names, SQL as data, and the checksum.
+
+    `step_name`/`step_checksum`: migration 1 of the project's history, which the script
+    records in the history table (without a history, the script's own checksum).
+    """
+    views = _target_views(m, spec)
+    names = _names(m, views)
+    children = [v.name for v in tables(spec) if v.parent is not None]
+    sql = render_template(
+        "migration/steps.sql.j2", n=names, x=_expressions(m, names, children), m=m
+    )
+    steps, counts, checks = _split(sql)
+    # Secondary indexes and triggers come after the data (a bulk load's order): building an
+    # index once is cheaper than growing it row by row, and the @sum trigger's rule is checked
+    # for every stream at once before commit (CHECKS). All of it inside the one transaction.
+    schema = [
+        (s.sql, *(s.adds_column or (None, None)), s.sql.startswith(DEFERRED))
+        for s in statements(spec)
+    ]
+    bookkeeping = [
+        HISTORY_DDL,
+        *_statements(render_template("migration/bookkeeping.sql.j2", n=names)),
+    ]
+    record = [
+        f"INSERT INTO {sql_ident(HISTORY_TABLE)} (name, checksum, applied_at)\nVALUES (:step, :step_checksum, :applied_at)",
+        f"INSERT INTO {names['details']} (name, checksum, applied_at, backup_path, backup_sha256, report)\n"
+        "VALUES (:migration, :checksum, :applied_at, :backup_path, :backup_sha256, :report)",
+    ]
+    logic = {"name": m.name, "schema": schema, "bookkeeping": bookkeeping, "steps": steps, "counts": counts,
+             "checks": checks, "record": record}  # fmt: skip
+    checksum = hashlib.sha256(json.dumps(logic, sort_keys=True).encode()).hexdigest()
+    session_view = views["session"]
+    return {
+        "name": m.name,
+        "checksum": checksum,
+        "default_database": m.default_database,
+        "pause_env": PAUSE_ENV,
+        "step_name": step_name,
+        "step_checksum": step_checksum or checksum,
+        "history": HISTORY_TABLE,
+        "details": m.details_table,
+        "quarantine": m.quarantine_table,
+        "legacy_tables": {
+            m.sessions_table: tuple(m.sessions.values()),
+            m.evidence_table: tuple(m.evidence.values()),
+        },
+        "target_tables": [v.name for v in tables(spec) if v.name != session_view.name]
+        + [m.quarantine_table, m.details_table],
+        "created_tables": [views[role].name for role in ("stream", "state", "fragment")],
+        "sources": [m.sessions_table, _dimensions_source(m), m.evidence_table],
+        "schema": [
+            (_py_text(sql), repr(table), repr(column), repr(later))
+            for sql, table, column, later in schema
+        ],
+        "bookkeeping": [_py_text(s) for s in bookkeeping],
+        "steps": [(name, _slug(name), [_py_text(s) for s in body]) for name, body in steps],
+        "counts": [(source, figure, _py_text(body)) for source, figure, body in counts],
+        "checks": [(text, _py_text(body)) for text, body in checks],
+        "record": [_py_text(sql) for sql in record],
+    }
+
+
+# -- the spec side ---------------------------------------------------------------------------
+
+
+def _target_views(m: Mapping, spec: Spec) -> dict[str, TableView]:
+    """The four target tables (legacy.load checked that they are linked as the SQL expects)."""
+    return {role: table_view(spec, entry["model"]) for role, entry in m.targets.items()}
+
+
+def _column(m: Mapping, view: TableView, role: str, field_role: str) -> str:
+    name = m.targets[role][field_role]
+    return sql_ident(next(c.name for c in view.field_columns if c.field and c.field.name == name))
+
+
+def _names(m: Mapping, views: dict[str, TableView]) -> dict[str, Any]:
+    """Every identifier and label the SQL uses, quoted once here."""
+    stream, state, fragment = views["stream"], views["state"], views["fragment"]
+    assert stream.parent and state.parent and fragment.parent
+    fields = {c.field.name: c.name for c in stream.field_columns if c.field}
+    return {
+        "s": {
+            "table": sql_ident(m.sessions_table),
+            **{k: sql_ident(v) for k, v in m.sessions.items()},
+        },
+        "e": {
+            "table": sql_ident(m.evidence_table),
+            **{k: sql_ident(v) for k, v in m.evidence.items()},
+        },
+        "ns": {
+            "table": sql_ident(stream.name),
+            "key": sql_ident(stream.key_column),
+            "session": sql_ident(stream.parent.column),
+            "kind": _column(m, stream, "stream", "kind"),
+            "values": [sql_ident(fields[f.field]) for f in m.formulas],
+        },
+        "qs": {
+            "table": sql_ident(state.name),
+            "stream": sql_ident(state.parent.column),
+            "name": _column(m, state, "state", "name"),
+            "probability": _column(m, state, "state", "probability"),
+            "history": _column(m, state, "state", "history"),
+        },
+        "af": {
+            "table": sql_ident(fragment.name),
+            "stream": sql_ident(fragment.parent.column),
+            "text": _column(m, fragment, "fragment", "text"),
+            "type": _column(m, fragment, "fragment", "type"),
+            "time": _column(m, fragment, "fragment", "time"),
+        },
+        "details": sql_ident(m.details_table),
+        "quarantine": sql_ident(m.quarantine_table),
+        "quarantine_index": sql_ident(f"idx_{m.quarantine_table}_source"),
+        "label": {
+            "sessions": sql_literal(m.sessions_table),
+            "dimensions": sql_literal(_dimensions_source(m)),
+            "evidence": sql_literal(m.evidence_table),
+        },
+    }
+
+
+def _dimensions_source(m: Mapping) -> str:
+    """The report's and quarantine's name for the entries of the dimensions JSON column."""
+    return f"{m.sessions_table}.{m.sessions['dimensions']}"
+
+
+# -- the rules, compiled to SQL --------------------------------------------------------------
+
+
+def _expressions(m: Mapping, n: dict[str, Any], child_tables: list[str]) -> dict[str, Any]:
+    dims = f"s.{n['s']['dimensions']}"
+    fallback = {"session_created_at": "session_time", "migration_time": "(SELECT now FROM _qm_run)"}
+    return {
+        "dimension_rows": [
+            f"({sql_literal(d.code)}, {sql_literal(d.stream)}, {sql_literal(d.title)})"
+            for d in m.dimensions
+        ],
+        "session_time_present": present(f"s.{n['s']['created_at']}"),
+        "session_time_text": time_text(f"s.{n['s']['created_at']}", m),
+        "evidence_time_present": present(f"e.{n['e']['timestamp']}"),
+        "evidence_time_text": time_text(f"e.{n['e']['timestamp']}", m),
+        "evidence_time_fallback": ", ".join(fallback[f] for f in m.evidence_fallback),
+        "dimension_present": present(f"e.{n['e']['dimension']}"),
+        "child_tables": [sql_literal(t) for t in child_tables],
+        "dims_present": present(dims),
+        # IS, not =: json_type of invalid JSON is NULL, and NOT NULL would hide the row from both sides
+        "dims_is_object": f"typeof({dims}) = 'text' AND CASE WHEN json_valid({dims}) THEN json_type({dims}) END IS 'object'",
+        "dims_is_json": f"typeof({dims}) = 'text' AND json_valid({dims})",
+        "dimensions_source": _dimensions_source(m),
+        "session_columns": [(sql_literal(c), sql_ident(c)) for c in m.sessions.values()],
+        "evidence_columns": [(sql_literal(c), sql_ident(c)) for c in m.evidence.values()],
+        "inputs": [
+            {"name": i.name, "value": number("j.value", sql_literal(_json_path(i.key)), i)}
+            for i in m.inputs.values()
+        ],
+        "evidence_only": {k: repr(v) for k, v in m.evidence_only.items()},
+        "formulas": [f"round({_formula(f)}, {m.decimal_places})" for f in m.formulas],
+        "places": str(m.decimal_places),
+        "level_name": _levels(m, lambda level: sql_literal(level.name)),
+        "level_probability": _levels(m, lambda level: repr(level.probability)),
+        "title": sql_literal(TITLE),
+        "remainder_name": sql_literal(m.remainder_name),
+        "fragment_type": _fragment_type(f"e.{n['e']['type']}", m),
+    }
+
+
+def present(col: str) -> str:
+    """The column holds something: not NULL, and not a blank string."""
+    return f"{col} IS NOT NULL AND NOT (typeof({col}) = 'text' AND trim({col}) = '')"
+
+
+def time_text(col: str, m: Mapping) -> str:
+    """`col` rewritten as ISO 8601 text by the first accepted format it matches, else NULL.
+
+    The template then keeps it only if `datetime()` reads it as a real date (see steps.sql.j2).
+    """
+    text = f"trim({col})"
+    branches = [f"WHEN {col} IS NULL OR typeof({col}) = 'blob' THEN NULL"]
+    for fmt in m.timestamp_formats:
+        if fmt == "unix_epoch":
+            branches.append(f"WHEN typeof({col}) IN ('integer', 'real') THEN {_epoch(col, m)}")
+            branches.append(
+                f"WHEN {_numeric_text(text)} THEN {_epoch(f'json_extract({text}, {_JSON_ROOT})', m)}"
+            )
+        elif fmt == "iso8601":
+            branches.append(f"WHEN {text} GLOB {sql_literal(ISO_GLOB)} THEN {text}")
+        else:
+            glob, rebuilt = _pattern(fmt, text)
+            branches.append(f"WHEN {text} GLOB {sql_literal(glob)}\n    THEN {rebuilt}")
+    return "CASE\n" + "".join(f"    {b}\n" for b in branches) + "END"
+
+
+_JSON_ROOT = "'$'"
+
+
+def _epoch(value: str, m: Mapping) -> str:
+    limit = repr(m.epoch_milliseconds_above)
+    return f"datetime(CASE WHEN abs({value}) > {limit} THEN {value} / 1000.0 ELSE {value} END, 'unixepoch')"
+
+
+def _pattern(fmt: str, text: str) -> tuple[str, str]:
+    """A fixed-width pattern as a GLOB and the ISO text rebuilt from its fields (substr)."""
+    glob, parts, at, i = "", {}, 1, 0
+    while i < len(fmt):
+        if fmt[i] == "%":
+            width = DIRECTIVES[fmt[i + 1]]
+            parts[fmt[i + 1]] = f"substr({text}, {at}, {width})"
+            glob, at, i = glob + "[0-9]" * width, at + width, i + 2
+        else:
+            glob, at, i = glob + fmt[i], at + 1, i + 1
+    zero = "'00'"
+    rebuilt = " || ".join(
+        [parts["Y"], "'-'", parts["m"], "'-'", parts["d"], "' '",
+         parts.get("H", zero), "':'", parts.get("M", zero), "':'", parts.get("S", zero)]
+    )  # fmt: skip
+    return glob, rebuilt
+
+
+def _numeric_text(text: str) -> str:
+    """A string holding a JSON number: ' 4', '4.5', '-1e2' (json_type errors unless valid)."""
+    return f"CASE WHEN json_valid({text}) THEN json_type({text}) END IN ('integer', 'real')"
+
+
+def number(entry: str, path: str, i: Input) -> str:
+    """An input's value in a JSON entry (a number, a numeric string, a word); NULL when unreadable.
+
+    A simple CASE evaluates json_type() once; json_extract() runs again only on the branch taken.
+    """
+    raw = f"json_extract({entry}, {path})"
+    text = f"trim({raw})"
+    missing = repr(i.missing)
+    words = "".join(
+        f"\n        WHEN upper({text}) = {sql_literal(w)} THEN {v!r}" for w, v in i.words
+    )
+    return (
+        f"CASE coalesce(json_type({entry}, {path}), 'null')\n"
+        f"    WHEN 'null' THEN {missing}\n"
+        f"    WHEN 'integer' THEN {raw}\n"
+        f"    WHEN 'real' THEN {raw}\n"
+        f"    WHEN 'text' THEN CASE\n"
+        f"        WHEN {text} = '' THEN {missing}\n"
+        f"        WHEN {_numeric_text(text)} THEN json_extract({text}, {_JSON_ROOT}){words}\n"
+        f"    END\n"
+        f"END"
+    )
+
+
+def _json_path(key: str) -> str:
+    return '$."' + key + '"'
+
+
+def _formula(f: legacy.Formula) -> str:
+    value = f"{f.input} / {f.divide_by!r}"
+    if f.subtract_from_one:
+        value = f"1.0 - {value}"
+    return f"min(max({value}, 0.0), 1.0)"
+
+
+def _levels(m: Mapping, show: Any) -> str:
+    branches = [
+        f"WHEN {m.state_input} >= {level.at_least!r} THEN {show(level)}"
+        for level in m.levels
+        if level.at_least is not None
+    ]
+    return "CASE " + " ".join(branches) + f" ELSE {show(m.levels[-1])} END"
+
+
+def _fragment_type(col: str, m: Mapping) -> str:
+    branches = "".join(
+        f" WHEN {sql_literal(legacy_type)} THEN {sql_literal(kind)}"
+        for legacy_type, kind in m.fragment_types
+    )
+    return f"CASE lower(trim({col})){branches} ELSE {sql_literal(m.default_fragment_type)} END"
+
+
+# -- text helpers ----------------------------------------------------------------------------
+
+
+def _indent(text: str, by: str = "    ") -> str:
+    return "\n".join(by + line for line in text.splitlines())
+
+
+def _one_line(sql: str) -> str:
+    return " ".join(line.strip() for line in sql.splitlines())
+
+
+def _statements(sql: str) -> list[str]:
+    """Split SQL text into statements, the way SQLite itself decides where one ends."""
+    out, buffer = [], ""
+    for line in sql.splitlines(keepends=True):
+        if not buffer and (not line.strip() or line.startswith("--")):
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            out.append(buffer.strip().removesuffix(";"))
+            buffer = ""
+    assert not buffer.strip(), f"unterminated SQL: {buffer}"
+    return out
+
+
+def _split(
+    sql: str,
+) -> tuple[list[tuple[str, list[str]]], list[tuple[str, str, str]], list[tuple[str, str]]]:
+    """steps.sql.j2 -> (steps, report counts, checks), by its `-- kind: name` markers."""
+    steps, counts, checks = [], [], []
+    marks = list(_MARKER.finditer(sql))
+    for mark, end in zip(marks, [*marks[1:], None], strict=True):
+        body = sql[mark.end() : end.start() if end else len(sql)]
+        kind, name = mark.group(1), mark.group(2).strip()
+        if kind == "step":
+            steps.append((name, _statements(body)))
+        elif kind == "count":
+            source, figure = name.rsplit(" ", 1)
+            counts.append((source, figure, *_statements(body)))
+        else:
+            checks.append((name, *_statements(body)))
+    return steps, counts, checks
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def _py_text(text: str) -> str:
+    """A Python literal for SQL text: triple-quoted so the SQL stays readable, when safe."""
+    if '"""' in text or "\\" in text or text.endswith('"'):
+        return repr(text)
+    return '"""\n' + text + '\n"""'
