@@ -52,6 +52,7 @@ def generate(settings: Settings, allow_data_loss: bool = False) -> Outputs:
         extra={
             "first_snapshot": steps[0].snapshot if steps else spec,
             "first_step": steps[0] if steps else None,  # the legacy script records itself as it
+            "steps": steps,  # apply_schema() on a new database records them all as applied
             **_legacy_source(settings),
         },
     )

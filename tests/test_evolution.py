@@ -250,3 +250,65 @@ def test_diff_reports_a_column_added_by_hand(project: Path, db: Path, capsys) ->
     out = capsys.readouterr().out
     assert "quantum_states.hotfix: column in the database but not in the spec" in out
     assert "antenarrative_fragments: indexes differ" in out
+
+
+def test_done_when_on_the_real_project_with_legacy_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 4's acceptance: legacy data migrated by migration 1, then a new fragment type."""
+    for name in ("spec", "generated"):
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "legacy.db"
+    conn = sqlite3.connect(db)
+    conn.executescript((ROOT / "tests" / "data" / "legacy_schema.sql").read_text())
+    conn.execute(
+        "INSERT INTO sessions (id, user_id, dimensions) VALUES "
+        "('old-session', 'user-1', '{\"HL\": {\"score\": 4, \"confidence\": \"HIGH\"}}')"
+    )
+    conn.executemany(
+        "INSERT INTO evidence_log (session_id, dimension, type, summary) VALUES ('old-session', ?, ?, ?)",
+        [("HL", "contextual", "I walk every morning"), ("CM", "numeric", "my HbA1c is 5.4 — good")],
+    )
+    conn.commit()
+    conn.close()
+    assert main(["migrate", str(db), "--no-backup", "-q"]) == 0
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA foreign_keys = ON")
+    fragment_ids = [r[0] for r in conn.execute("SELECT id FROM antenarrative_fragments")]
+    assert len(fragment_ids) == 2
+    for fid in fragment_ids:
+        conn.execute("INSERT INTO yama_resonances (fragment_id, principle, resonance) VALUES (?, 'Ahimsa', 'exploration')", (fid,))
+    conn.commit()
+    conn.close()
+    fragments, resonances = rows(db, "antenarrative_fragments"), rows(db, "yama_resonances")
+
+    edit(tmp_path, "  | 'turning_point';", "  | 'turning_point'\n  | 'dream';")
+    assert main(["build", "-q"]) == 0
+    assert main(["migrate", str(db), "-q"]) == 0
+    assert rows(db, "antenarrative_fragments") == fragments
+    assert rows(db, "yama_resonances") == resonances
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA foreign_keys = ON")
+    stream = conn.execute("SELECT MIN(id) FROM narrative_streams").fetchone()[0]
+    conn.execute("INSERT INTO antenarrative_fragments (stream_id, text, type) VALUES (?, 'a dream', 'dream')", (stream,))
+    conn.commit()
+    conn.close()
+    assert main(["migrate", str(db), "-q"]) == 0  # nothing left to do
+    assert main(["diff", str(db)]) == 0  # legacy leftovers are not drift
+
+
+def test_a_database_made_by_apply_schema_is_at_the_latest_migration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from generated.database import apply_schema, connect
+
+    db = tmp_path / "new.db"
+    conn = connect(db)
+    apply_schema(conn)
+    apply_schema(conn)  # the second run records nothing twice
+    conn.close()
+    monkeypatch.chdir(ROOT)
+    assert main(["migrate", str(db), "-q"]) == 0
+    assert main(["status", str(db)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].endswith("0 pending")
+    assert main(["diff", str(db)]) == 0

@@ -28,6 +28,7 @@ import re
 import textwrap
 
 from codegen.errors import CodegenError, Diagnostic
+from codegen.migrate import HISTORY_DDL, HISTORY_TABLE
 from codegen.relational import Relation, TableView, root_tables, table_view, tables
 from codegen.render import Context, py_literal, render_template, sql_ident
 from codegen.spec import Field, Kind, Spec
@@ -85,6 +86,10 @@ def view_model(spec: Spec, ctx: Context) -> dict:
         ],
         "tables": [_table_vm(spec, v) for v in tables(spec)],
         "helpers": helpers,
+        # A new database gets the latest schema at once: its migration history says so.
+        "history_ddl": _py_text(HISTORY_DDL),
+        "history_insert": py_literal(f'INSERT INTO {sql_ident(HISTORY_TABLE)} ("name", "checksum") VALUES (?, ?)'),
+        "migrations": [py_literal((step.name, step.checksum)) for step in ctx.extra.get("steps", ())],
     }
 
 
