@@ -32,7 +32,16 @@ def _time(cmd: list[str], cwd: Path) -> float:
 def _reference_command(schema: Path, out: Path) -> list[str]:
     from codegen.targets.pydantic import cli_arguments  # the options the build itself uses
 
-    return [sys.executable, "-m", "datamodel_code_generator", "--input", str(schema), "--output", str(out), *cli_arguments()]
+    return [
+        sys.executable,
+        "-m",
+        "datamodel_code_generator",
+        "--input",
+        str(schema),
+        "--output",
+        str(out),
+        *cli_arguments(),
+    ]
 
 
 def main() -> None:
@@ -48,7 +57,9 @@ def main() -> None:
         commands = {
             "codegen build (all outputs)": [sys.executable, "-m", "codegen", "build", "-q"],
             "codegen check (all outputs)": [sys.executable, "-m", "codegen", "check", "-q"],
-            "datamodel-codegen (schemas.py only)": _reference_command(schema, work / "reference_models.py"),
+            "datamodel-codegen (schemas.py only)": _reference_command(
+                schema, work / "reference_models.py"
+            ),
         }
         for cmd in commands.values():  # warm the file cache and .pyc files once
             _time(cmd, work)
@@ -57,7 +68,9 @@ def main() -> None:
             for label, cmd in commands.items():
                 times[label].append(_time(cmd, work))
     reference = statistics.median(times["datamodel-codegen (schemas.py only)"])
-    print(f"{'command':40} {'median s':>9} {'min s':>7} {'vs reference':>13}   ({args.runs} runs each)")
+    print(
+        f"{'command':40} {'median s':>9} {'min s':>7} {'vs reference':>13}   ({args.runs} runs each)"
+    )
     for label, values in times.items():
         median = statistics.median(values)
         print(f"{label:40} {median:9.3f} {min(values):7.3f} {median / reference:12.2f}x")

@@ -31,7 +31,9 @@ HOW = "UPDATE_GOLDEN=1 python -m pytest tests/test_cases.py"
 
 def _cases(kind: str) -> list[str]:
     return sorted(
-        p.name for p in CASES.iterdir() if (p / "input.ts").is_file() and p.name.startswith("errors_") == (kind == "errors")
+        p.name
+        for p in CASES.iterdir()
+        if (p / "input.ts").is_file() and p.name.startswith("errors_") == (kind == "errors")
     )
 
 
@@ -46,10 +48,15 @@ def _compare(expected: str, actual: str, label: str) -> None:
     if expected != actual:
         diff = "".join(
             difflib.unified_diff(
-                expected.splitlines(keepends=True), actual.splitlines(keepends=True), f"{label} (golden)", f"{label} (now)"
+                expected.splitlines(keepends=True),
+                actual.splitlines(keepends=True),
+                f"{label} (golden)",
+                f"{label} (now)",
             )
         )
-        pytest.fail(f"{label} differs from its golden file:\n{diff}\nIf the change is intended: {HOW}")
+        pytest.fail(
+            f"{label} differs from its golden file:\n{diff}\nIf the change is intended: {HOW}"
+        )
 
 
 @pytest.mark.parametrize("name", _cases("ok"))

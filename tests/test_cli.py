@@ -14,7 +14,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "codegen", *args], cwd=cwd, capture_output=True, text=True, check=False
+        [sys.executable, "-m", "codegen", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -52,9 +56,7 @@ def test_build_is_reproducible(project: Path) -> None:
 def test_check_fails_when_a_field_is_added(project: Path) -> None:
     source = project / "spec" / "narrative-streams.ts"
     text = source.read_text()
-    text = text.replace(
-        "  /** Why the user holds this stance. */\n", ""
-    ).replace(
+    text = text.replace("  /** Why the user holds this stance. */\n", "").replace(
         "  /** How the user relates to the discourse. */\n  user_stance: UserStance;\n",
         "  /** How the user relates to the discourse. */\n  user_stance: UserStance;\n"
         "  /** Why the user holds this stance. */\n  stance_reason?: string | null;\n",
@@ -73,7 +75,7 @@ def test_check_fails_when_a_field_is_added(project: Path) -> None:
 def test_check_catches_hand_edits_missing_and_extra_files(project: Path, how: str) -> None:
     target = project / "generated" / "schema_quantum.sql"
     if how == "edit":
-        target.write_text(target.read_text().replace("\"coherence\" REAL", "\"coherence\" TEXT"))
+        target.write_text(target.read_text().replace('"coherence" REAL', '"coherence" TEXT'))
     elif how == "delete":
         target.unlink()
     elif how == "extra":
@@ -90,13 +92,18 @@ def test_check_catches_hand_edits_missing_and_extra_files(project: Path, how: st
 
 def test_failed_build_changes_nothing(project: Path) -> None:
     source = project / "spec" / "narrative-streams.ts"
-    source.write_text(source.read_text().replace("  state: string;", "  state: Partial<string>;\n  ghost: Ghost;"))
+    source.write_text(
+        source.read_text().replace("  state: string;", "  state: Partial<string>;\n  ghost: Ghost;")
+    )
     before = snapshot(project)
     proc = run(project, "build")
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.splitlines()
-    assert any(line.startswith("spec/narrative-streams.ts:") and "Partial<string>" in line for line in lines)
+    assert any(
+        line.startswith("spec/narrative-streams.ts:") and "Partial<string>" in line
+        for line in lines
+    )
     assert any("unknown type 'Ghost'" in line for line in lines)
     assert lines[-1] == "2 errors; nothing written."
     assert snapshot(project) == before

@@ -52,15 +52,24 @@ def db(project: Path) -> Path:
     assert main(["migrate", str(path), "-q"]) == 0
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("INSERT INTO sessions (id, user_id, transcript) VALUES ('s1', 'u1', 'it''s mine ✨')")
-    conn.execute("INSERT INTO narrative_streams (id, session_id, stream_id, coherence) VALUES (7, 's1', 'BODY_KNOWLEDGE', 0.5)")
+    conn.execute(
+        "INSERT INTO sessions (id, user_id, transcript) VALUES ('s1', 'u1', 'it''s mine ✨')"
+    )
+    conn.execute(
+        "INSERT INTO narrative_streams (id, session_id, stream_id, coherence) VALUES (7, 's1', 'BODY_KNOWLEDGE', 0.5)"
+    )
     for i, kind in enumerate(["memory", "fear", "bet"], start=1):
         conn.execute(
             "INSERT INTO antenarrative_fragments (id, stream_id, text, type, tensions) VALUES (?, 7, ?, ?, '[\"x\"]')",
             (i, f"words {i} — «ok»", kind),
         )
-        conn.execute("INSERT INTO yama_resonances (fragment_id, principle, resonance) VALUES (?, 'Satya', 'tension')", (i,))
-    conn.execute("INSERT INTO quantum_states (stream_id, state, probability) VALUES (7, 'A', 0.6), (7, 'B', 0.4)")
+        conn.execute(
+            "INSERT INTO yama_resonances (fragment_id, principle, resonance) VALUES (?, 'Satya', 'tension')",
+            (i,),
+        )
+    conn.execute(
+        "INSERT INTO quantum_states (stream_id, state, probability) VALUES (7, 'A', 0.6), (7, 'B', 0.4)"
+    )
     conn.commit()
     conn.close()
     return path
@@ -95,9 +104,13 @@ def test_adding_a_literal_rebuilds_the_table_and_keeps_every_row(project: Path, 
     assert rows(db, "yama_resonances") == resonances  # children of the rebuilt table survive
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("INSERT INTO antenarrative_fragments (stream_id, text, type) VALUES (7, 'a dream', 'dream')")
+    conn.execute(
+        "INSERT INTO antenarrative_fragments (stream_id, text, type) VALUES (7, 'a dream', 'dream')"
+    )
     with pytest.raises(sqlite3.IntegrityError):
-        conn.execute("INSERT INTO antenarrative_fragments (stream_id, text, type) VALUES (7, 'x', 'nightmare')")
+        conn.execute(
+            "INSERT INTO antenarrative_fragments (stream_id, text, type) VALUES (7, 'x', 'nightmare')"
+        )
     conn.commit()
     # ids keep growing after the rebuild (AUTOINCREMENT's high-water mark was carried over)
     assert conn.execute("SELECT MAX(id) FROM antenarrative_fragments").fetchone() == (4,)
@@ -107,7 +120,9 @@ def test_adding_a_literal_rebuilds_the_table_and_keeps_every_row(project: Path, 
     assert_matches_fresh_build(project, db)
 
 
-def test_a_second_migrate_is_a_no_op(project: Path, db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_second_migrate_is_a_no_op(
+    project: Path, db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     before = "\n".join(sqlite3.connect(db).iterdump())
     assert main(["migrate", str(db)]) == 0
     assert "0 applied now" in capsys.readouterr().out
@@ -115,20 +130,36 @@ def test_a_second_migrate_is_a_no_op(project: Path, db: Path, capsys: pytest.Cap
 
 
 def test_an_optional_field_is_added_by_add_column(project: Path, db: Path) -> None:
-    edit(project, "  user_stance: UserStance;\n", "  user_stance: UserStance;\n  /** Why. */\n  stance_reason?: string | null;\n")
-    edit(project, "  emotional_tone?: string | null;\n", "  emotional_tone?: string | null;\n  /** Mood. @default \"calm\" */\n  mood?: string;\n")
+    edit(
+        project,
+        "  user_stance: UserStance;\n",
+        "  user_stance: UserStance;\n  /** Why. */\n  stance_reason?: string | null;\n",
+    )
+    edit(
+        project,
+        "  emotional_tone?: string | null;\n",
+        '  emotional_tone?: string | null;\n  /** Mood. @default "calm" */\n  mood?: string;\n',
+    )
     assert main(["build", "-q"]) == 0
     sql = (project / "generated" / "migrations" / steps(project)[-1]).read_text()
     assert 'ALTER TABLE "grand_narratives" ADD COLUMN "stance_reason" TEXT;' in sql
-    assert 'ADD COLUMN "mood" TEXT NOT NULL DEFAULT \'calm\'' in sql
+    assert "ADD COLUMN \"mood\" TEXT NOT NULL DEFAULT 'calm'" in sql
     assert "foreign-keys off" not in sql and "DROP TABLE" not in sql
     assert main(["migrate", str(db), "-q"]) == 0
-    assert rows(db, "antenarrative_fragments", "id, mood") == [(1, "calm"), (2, "calm"), (3, "calm")]
+    assert rows(db, "antenarrative_fragments", "id, mood") == [
+        (1, "calm"),
+        (2, "calm"),
+        (3, "calm"),
+    ]
     assert_matches_fresh_build(project, db)
 
 
 def test_a_required_field_without_default_is_refused_with_a_hint(project: Path, capsys) -> None:
-    edit(project, "  user_stance: UserStance;\n", "  user_stance: UserStance;\n  /** Why. */\n  stance_reason: string;\n")
+    edit(
+        project,
+        "  user_stance: UserStance;\n",
+        "  user_stance: UserStance;\n  /** Why. */\n  stance_reason: string;\n",
+    )
     assert main(["build"]) == 2
     err = capsys.readouterr().err
     assert "new required column 'grand_narratives.stance_reason' has no default" in err
@@ -137,14 +168,22 @@ def test_a_required_field_without_default_is_refused_with_a_hint(project: Path, 
 
 
 def test_removing_a_field_is_refused_until_acknowledged(project: Path, db: Path, capsys) -> None:
-    edit(project, "  /** The feeling carried: joy, fear, curiosity, resistance, hope, ... */\n  emotional_tone?: string | null;\n", "")
+    edit(
+        project,
+        "  /** The feeling carried: joy, fear, curiosity, resistance, hope, ... */\n  emotional_tone?: string | null;\n",
+        "",
+    )
     assert main(["build"]) == 2
     err = capsys.readouterr().err
     assert "removing 'antenarrative_fragments.emotional_tone' deletes that data" in err
     assert "--allow-data-loss" in err
     assert main(["build", "-q", "--allow-data-loss"]) == 0
     assert main(["migrate", str(db), "-q"]) == 0
-    assert rows(db, "antenarrative_fragments", "id, text") == [(1, "words 1 — «ok»"), (2, "words 2 — «ok»"), (3, "words 3 — «ok»")]
+    assert rows(db, "antenarrative_fragments", "id, text") == [
+        (1, "words 1 — «ok»"),
+        (2, "words 2 — «ok»"),
+        (3, "words 3 — «ok»"),
+    ]
     assert len(rows(db, "yama_resonances")) == 3
     assert_matches_fresh_build(project, db)
 
@@ -160,22 +199,41 @@ def test_a_tagged_rename_keeps_the_data(project: Path, db: Path) -> None:
     conn.execute("UPDATE antenarrative_fragments SET emotional_tone = 'hope'")
     conn.commit()
     conn.close()
-    edit(project, "  emotional_tone?: string | null;", "  /** @renamedFrom emotional_tone */\n  tone?: string | null;")
+    edit(
+        project,
+        "  emotional_tone?: string | null;",
+        "  /** @renamedFrom emotional_tone */\n  tone?: string | null;",
+    )
     assert main(["build", "-q"]) == 0
     assert main(["migrate", str(db), "-q"]) == 0
-    assert rows(db, "antenarrative_fragments", "id, tone") == [(1, "hope"), (2, "hope"), (3, "hope")]
+    assert rows(db, "antenarrative_fragments", "id, tone") == [
+        (1, "hope"),
+        (2, "hope"),
+        (3, "hope"),
+    ]
     assert_matches_fresh_build(project, db)
 
 
-def test_rows_breaking_a_tightened_constraint_stop_the_migration(project: Path, db: Path, capsys) -> None:
+def test_rows_breaking_a_tightened_constraint_stop_the_migration(
+    project: Path, db: Path, capsys
+) -> None:
     before = "\n".join(sqlite3.connect(db).iterdump())
     edit(project, "  | 'bet'\n", "")  # fragments 3 is a 'bet'
-    edit(project, "   * How well the fragments connect.\n   * @minimum 0\n   * @maximum 1", "   * How well the fragments connect.\n   * @minimum 0\n   * @maximum 0.25")
+    edit(
+        project,
+        "   * How well the fragments connect.\n   * @minimum 0\n   * @maximum 1",
+        "   * How well the fragments connect.\n   * @minimum 0\n   * @maximum 0.25",
+    )
     assert main(["build", "-q"]) == 0
     assert main(["migrate", str(db)]) == 1
     err = capsys.readouterr().err
-    assert "refused:" in err and "1 rows of antenarrative_fragments whose type the new CHECK refuses: 3" in err
-    assert "1 rows of narrative_streams whose coherence the new CHECK refuses: 7" in err  # all at once
+    assert (
+        "refused:" in err
+        and "1 rows of antenarrative_fragments whose type the new CHECK refuses: 3" in err
+    )
+    assert (
+        "1 rows of narrative_streams whose coherence the new CHECK refuses: 7" in err
+    )  # all at once
     assert "\n".join(sqlite3.connect(db).iterdump()) == before  # nothing changed
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA foreign_keys = ON")
@@ -205,7 +263,9 @@ def test_a_new_table_and_a_new_index(project: Path, db: Path) -> None:
     assert_matches_fresh_build(project, db)
 
 
-def test_a_tampered_migration_is_caught_by_check_and_refused_by_migrate(project: Path, db: Path, capsys) -> None:
+def test_a_tampered_migration_is_caught_by_check_and_refused_by_migrate(
+    project: Path, db: Path, capsys
+) -> None:
     edit(project, "  | 'turning_point';", "  | 'turning_point'\n  | 'dream';")
     assert main(["build", "-q"]) == 0
     path = project / "generated" / "migrations" / steps(project)[-1]
@@ -252,7 +312,9 @@ def test_diff_reports_a_column_added_by_hand(project: Path, db: Path, capsys) ->
     assert "antenarrative_fragments: indexes differ" in out
 
 
-def test_done_when_on_the_real_project_with_legacy_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_done_when_on_the_real_project_with_legacy_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Issue 4's acceptance: legacy data migrated by migration 1, then a new fragment type."""
     for name in ("spec", "generated"):
         shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
@@ -263,7 +325,7 @@ def test_done_when_on_the_real_project_with_legacy_data(tmp_path: Path, monkeypa
     conn.executescript((ROOT / "tests" / "data" / "legacy_schema.sql").read_text())
     conn.execute(
         "INSERT INTO sessions (id, user_id, dimensions) VALUES "
-        "('old-session', 'user-1', '{\"HL\": {\"score\": 4, \"confidence\": \"HIGH\"}}')"
+        '(\'old-session\', \'user-1\', \'{"HL": {"score": 4, "confidence": "HIGH"}}\')'
     )
     conn.executemany(
         "INSERT INTO evidence_log (session_id, dimension, type, summary) VALUES ('old-session', ?, ?, ?)",
@@ -277,7 +339,10 @@ def test_done_when_on_the_real_project_with_legacy_data(tmp_path: Path, monkeypa
     fragment_ids = [r[0] for r in conn.execute("SELECT id FROM antenarrative_fragments")]
     assert len(fragment_ids) == 2
     for fid in fragment_ids:
-        conn.execute("INSERT INTO yama_resonances (fragment_id, principle, resonance) VALUES (?, 'Ahimsa', 'exploration')", (fid,))
+        conn.execute(
+            "INSERT INTO yama_resonances (fragment_id, principle, resonance) VALUES (?, 'Ahimsa', 'exploration')",
+            (fid,),
+        )
     conn.commit()
     conn.close()
     fragments, resonances = rows(db, "antenarrative_fragments"), rows(db, "yama_resonances")
@@ -290,7 +355,10 @@ def test_done_when_on_the_real_project_with_legacy_data(tmp_path: Path, monkeypa
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA foreign_keys = ON")
     stream = conn.execute("SELECT MIN(id) FROM narrative_streams").fetchone()[0]
-    conn.execute("INSERT INTO antenarrative_fragments (stream_id, text, type) VALUES (?, 'a dream', 'dream')", (stream,))
+    conn.execute(
+        "INSERT INTO antenarrative_fragments (stream_id, text, type) VALUES (?, 'a dream', 'dream')",
+        (stream,),
+    )
     conn.commit()
     conn.close()
     assert main(["migrate", str(db), "-q"]) == 0  # nothing left to do

@@ -11,7 +11,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _ruff(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "ruff", *args, "--no-cache", "generated"], cwd=ROOT, capture_output=True, text=True, check=False
+        [sys.executable, "-m", "ruff", *args, "--no-cache", "generated"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -27,7 +31,9 @@ def test_generated_python_has_no_errors() -> None:
 
 def test_generated_is_a_package_importable_from_the_root() -> None:
     code = "from generated.database import load_session, save_session, connect; from generated.schemas import QuantumStorySession"
-    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
+    )
     assert proc.returncode == 0, proc.stderr
 
 

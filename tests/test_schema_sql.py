@@ -63,7 +63,9 @@ def _indexes(conn: sqlite3.Connection, table: str) -> set[tuple]:
 
 
 @pytest.mark.parametrize("table", (*NEW_TABLES, "sessions"))
-def test_every_document_column_is_there_with_its_type_default_and_key(ours, document, table) -> None:
+def test_every_document_column_is_there_with_its_type_default_and_key(
+    ours, document, table
+) -> None:
     theirs, mine = _columns(document, table), _columns(ours, table)
     assert list(theirs) == list(mine)[: len(theirs)] or set(theirs) <= set(mine)
     for name, (ctype, notnull, default, pk) in theirs.items():
@@ -87,9 +89,13 @@ def test_foreign_keys_and_indexes_match_the_document(ours, document, table) -> N
 
 def test_legacy_tables_and_rows_survive_the_script() -> None:
     conn = _db(DATA / "legacy_schema.sql")
-    conn.execute("INSERT INTO sessions (id, user_id, dimensions) VALUES ('s1', 'u1', '{\"HL\": {}}')")
+    conn.execute(
+        "INSERT INTO sessions (id, user_id, dimensions) VALUES ('s1', 'u1', '{\"HL\": {}}')"
+    )
     conn.executescript(SCHEMA.read_text(encoding="utf-8"))
-    row = conn.execute("SELECT id, user_id, dimensions, phase, overall_coherence, yama_balance FROM sessions").fetchone()
+    row = conn.execute(
+        "SELECT id, user_id, dimensions, phase, overall_coherence, yama_balance FROM sessions"
+    ).fetchone()
     assert row == ("s1", "u1", '{"HL": {}}', "INVOCATION", 0.0, "{}")
     assert _columns(conn, "evidence_log")  # untouched legacy table
 
@@ -116,41 +122,77 @@ def test_document_test_2_behaves_as_written(ours) -> None:
         "INSERT INTO quantum_states (stream_id, state, probability)"
         " VALUES (1, 'Empowered Tracker', 0.6), (1, 'Anxious Monitor', 0.4)"
     )
-    assert ours.execute("SELECT SUM(probability) FROM quantum_states WHERE stream_id = 1").fetchone() == (1.0,)
+    assert ours.execute(
+        "SELECT SUM(probability) FROM quantum_states WHERE stream_id = 1"
+    ).fetchone() == (1.0,)
 
 
 def test_probability_sum_is_guarded_on_insert_and_update(ours) -> None:
     stream = _stream(ours)
-    ours.execute("INSERT INTO quantum_states (stream_id, state, probability) VALUES (?, 'A', 0.6), (?, 'B', 0.4)", (stream, stream))
-    with pytest.raises(sqlite3.IntegrityError, match="sums past 1.0"):
-        ours.execute("INSERT INTO quantum_states (stream_id, state, probability) VALUES (?, 'C', 0.2)", (stream,))
-    with pytest.raises(sqlite3.IntegrityError, match="sums past 1.0"):
+    ours.execute(
+        "INSERT INTO quantum_states (stream_id, state, probability) VALUES (?, 'A', 0.6), (?, 'B', 0.4)",
+        (stream, stream),
+    )
+    with pytest.raises(sqlite3.IntegrityError, match=r"sums past 1\.0"):
+        ours.execute(
+            "INSERT INTO quantum_states (stream_id, state, probability) VALUES (?, 'C', 0.2)",
+            (stream,),
+        )
+    with pytest.raises(sqlite3.IntegrityError, match=r"sums past 1\.0"):
         ours.execute("UPDATE quantum_states SET probability = 0.7 WHERE state = 'B'")
     # moving a state to another stream is checked against the stream it joins
     other = ours.execute(
         "INSERT INTO narrative_streams (session_id, stream_id) VALUES ('test-session', 'DATA_SYNTHESIS')"
     ).lastrowid
-    ours.execute("INSERT INTO quantum_states (stream_id, state, probability) VALUES (?, 'D', 0.9)", (other,))
-    with pytest.raises(sqlite3.IntegrityError, match="sums past 1.0"):
+    ours.execute(
+        "INSERT INTO quantum_states (stream_id, state, probability) VALUES (?, 'D', 0.9)", (other,)
+    )
+    with pytest.raises(sqlite3.IntegrityError, match=r"sums past 1\.0"):
         ours.execute("UPDATE quantum_states SET stream_id = ? WHERE state = 'A'", (other,))
-    assert ours.execute("SELECT SUM(probability) FROM quantum_states WHERE stream_id = ?", (stream,)).fetchone() == (1.0,)
+    assert ours.execute(
+        "SELECT SUM(probability) FROM quantum_states WHERE stream_id = ?", (stream,)
+    ).fetchone() == (1.0,)
 
 
 @pytest.mark.parametrize(
     ("sql", "why"),
     [
-        ("INSERT INTO narrative_streams (session_id, stream_id) VALUES ('test-session', 'NOT_A_STREAM')", "vocabulary"),
+        (
+            "INSERT INTO narrative_streams (session_id, stream_id) VALUES ('test-session', 'NOT_A_STREAM')",
+            "vocabulary",
+        ),
         ("UPDATE narrative_streams SET coherence = 1.5", "bound"),
         ("UPDATE narrative_streams SET coherence = 'high'", "number column rejects text"),
-        ("INSERT INTO antenarrative_fragments (stream_id, text, type, tensions) VALUES (1, 'x', 'memory', '{}')", "JSON array"),
-        ("INSERT INTO antenarrative_fragments (stream_id, text, type, tensions) VALUES (1, 'x', 'memory', 'nope')", "JSON"),
-        ("INSERT INTO antenarrative_fragments (stream_id, text, type) VALUES (1, 'x', 'dream')", "fragment type"),
-        ("INSERT INTO antenarrative_fragments (stream_id, text, type, energy_level) VALUES (1, 'x', 'fear', 'HIGH')", "energy"),
-        ("INSERT INTO grand_narratives (stream_id, discourse, user_stance) VALUES (1, 'd', 'ignoring')", "stance"),
-        ("INSERT INTO temporal_layers (stream_id) VALUES (1), (1)", "one temporal layer per stream"),
+        (
+            "INSERT INTO antenarrative_fragments (stream_id, text, type, tensions) VALUES (1, 'x', 'memory', '{}')",
+            "JSON array",
+        ),
+        (
+            "INSERT INTO antenarrative_fragments (stream_id, text, type, tensions) VALUES (1, 'x', 'memory', 'nope')",
+            "JSON",
+        ),
+        (
+            "INSERT INTO antenarrative_fragments (stream_id, text, type) VALUES (1, 'x', 'dream')",
+            "fragment type",
+        ),
+        (
+            "INSERT INTO antenarrative_fragments (stream_id, text, type, energy_level) VALUES (1, 'x', 'fear', 'HIGH')",
+            "energy",
+        ),
+        (
+            "INSERT INTO grand_narratives (stream_id, discourse, user_stance) VALUES (1, 'd', 'ignoring')",
+            "stance",
+        ),
+        (
+            "INSERT INTO temporal_layers (stream_id) VALUES (1), (1)",
+            "one temporal layer per stream",
+        ),
         ("UPDATE sessions SET phase = 'DONE'", "phase on the ALTERed table"),
         ("UPDATE sessions SET yama_balance = '[]'", "yama balance must be an object"),
-        ("INSERT INTO narrative_streams (session_id, stream_id) VALUES ('no-such-session', 'DATA_SYNTHESIS')", "FK"),
+        (
+            "INSERT INTO narrative_streams (session_id, stream_id) VALUES ('no-such-session', 'DATA_SYNTHESIS')",
+            "FK",
+        ),
     ],
 )
 def test_constraints_refuse_bad_rows(ours, sql, why) -> None:
@@ -162,10 +204,16 @@ def test_constraints_refuse_bad_rows(ours, sql, why) -> None:
 def test_cascade_deletes_the_whole_session(ours) -> None:
     stream = _stream(ours)
     fragment = ours.execute(
-        "INSERT INTO antenarrative_fragments (stream_id, text, type) VALUES (?, 'I walk daily', 'memory')", (stream,)
+        "INSERT INTO antenarrative_fragments (stream_id, text, type) VALUES (?, 'I walk daily', 'memory')",
+        (stream,),
     ).lastrowid
-    ours.execute("INSERT INTO yama_resonances (fragment_id, principle, resonance) VALUES (?, 'Satya', 'alignment')", (fragment,))
-    ours.execute("INSERT INTO quantum_states (stream_id, state, probability) VALUES (?, 'A', 1.0)", (stream,))
+    ours.execute(
+        "INSERT INTO yama_resonances (fragment_id, principle, resonance) VALUES (?, 'Satya', 'alignment')",
+        (fragment,),
+    )
+    ours.execute(
+        "INSERT INTO quantum_states (stream_id, state, probability) VALUES (?, 'A', 1.0)", (stream,)
+    )
     ours.execute("DELETE FROM sessions WHERE id = 'test-session'")
     for table in NEW_TABLES:
         assert ours.execute(f"SELECT COUNT(*) FROM {table}").fetchone() == (0,), table
@@ -173,8 +221,12 @@ def test_cascade_deletes_the_whole_session(ours) -> None:
 
 def test_updated_at_changes_on_update(ours) -> None:
     stream = _stream(ours)
-    ours.execute("UPDATE narrative_streams SET updated_at = '2000-01-01 00:00:00' WHERE id = ?", (stream,))
-    assert ours.execute("SELECT updated_at FROM narrative_streams").fetchone() == ("2000-01-01 00:00:00",)
+    ours.execute(
+        "UPDATE narrative_streams SET updated_at = '2000-01-01 00:00:00' WHERE id = ?", (stream,)
+    )
+    assert ours.execute("SELECT updated_at FROM narrative_streams").fetchone() == (
+        "2000-01-01 00:00:00",
+    )
     ours.execute("UPDATE narrative_streams SET coherence = 0.9 WHERE id = ?", (stream,))
     (stamp,) = ours.execute("SELECT updated_at FROM narrative_streams").fetchone()
     assert stamp > "2020"
@@ -194,9 +246,17 @@ def test_generated_sql_passes_sqlfluff() -> None:
 def test_spec_source_passes_tsc_strict() -> None:
     tsc = ROOT / "node_modules" / ".bin" / "tsc"
     if not tsc.exists():
-        reason = "node/npm not installed" if shutil.which("npm") is None else "run `npm ci` to install typescript"
+        reason = (
+            "node/npm not installed"
+            if shutil.which("npm") is None
+            else "run `npm ci` to install typescript"
+        )
         pytest.skip(f"tsc unavailable: {reason}")
     proc = subprocess.run(
-        [str(tsc), "--noEmit", "--strict", "spec/narrative-streams.ts"], cwd=ROOT, capture_output=True, text=True, check=False
+        [str(tsc), "--noEmit", "--strict", "spec/narrative-streams.ts"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stdout

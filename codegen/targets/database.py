@@ -88,8 +88,12 @@ def view_model(spec: Spec, ctx: Context) -> dict:
         "helpers": helpers,
         # A new database gets the latest schema at once: its migration history says so.
         "history_ddl": _py_text(HISTORY_DDL),
-        "history_insert": py_literal(f'INSERT INTO {sql_ident(HISTORY_TABLE)} ("name", "checksum") VALUES (?, ?)'),
-        "migrations": [py_literal((step.name, step.checksum)) for step in ctx.extra.get("steps", ())],
+        "history_insert": py_literal(
+            f'INSERT INTO {sql_ident(HISTORY_TABLE)} ("name", "checksum") VALUES (?, ?)'
+        ),
+        "migrations": [
+            py_literal((step.name, step.checksum)) for step in ctx.extra.get("steps", ())
+        ],
     }
 
 
