@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -92,14 +93,16 @@ def main(argv: list[str] | None = None) -> int:
     except migrate.Refused as exc:
         print(f"refused: {exc}", file=sys.stderr)
         return 1
+    except sqlite3.OperationalError as exc:  # locked, read-only, disk full: nothing was committed
+        print(f"refused: {exc}; the database is unchanged", file=sys.stderr)
+        return 1
 
 
 def _build(args: argparse.Namespace, settings: config.Settings, outputs: build.Outputs) -> int:
     if outputs.tampered:
-        folder = settings.show(settings.out / "migrations")
-        raise CodegenError(
-            [Diagnostic(Pos(folder, 1, 1), f"migration history: {p}") for p in outputs.tampered]
-        )
+        sums = settings.show(settings.out / history.FOLDER / history.SUM_FILE)
+        hint = "restore the folder from version control, or delete step files a reverted change left behind"
+        raise CodegenError([Diagnostic(Pos(sums, 1, 1), f"{p} ({hint})") for p in outputs.tampered])
     changed = build.write(settings, outputs)
     if not args.quiet:
         for path in changed:

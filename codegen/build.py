@@ -160,7 +160,8 @@ def _is_ours(path: Path) -> bool:
 def diff(settings: Settings, outputs: Outputs) -> list[str]:
     """Unified diffs (committed -> expected) for every stale, missing or extra file."""
     out = [
-        f"migration history: {problem}; restore it from version control\n"
+        f"migration history: {problem}; restore the folder from version control "
+        "(or delete step files a reverted change left behind)\n"
         for problem in outputs.tampered
     ]
     for path, expected in outputs.files.items():

@@ -39,11 +39,19 @@ class State:
 
 
 def connect(path: Path) -> sqlite3.Connection:
+    """A connection in autocommit mode (the runner says BEGIN and COMMIT itself)."""
     if not path.exists():
-        raise Refused(f"{path}: no such database")
-    conn = sqlite3.connect(path, isolation_level=None)  # autocommit: we say BEGIN and COMMIT
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA busy_timeout = 5000")
+        raise Refused(
+            f"{path}: no such database (to start a new one: create an empty file, then migrate)"
+        )
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA busy_timeout = 5000")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # is it a database at all?
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise Refused(f"{path}: {exc}") from None
     return conn
 
 
@@ -102,7 +110,7 @@ def migrate(
         done = []
         for step in pending:
             if step.sql is None:
-                _first_step(conn, path, step, run_legacy)
+                conn = _first_step(conn, path, step, run_legacy)
             else:
                 run_sql(conn, step.sql, step)
             done.append(step.name)
@@ -113,17 +121,19 @@ def migrate(
 
 def _first_step(
     conn: sqlite3.Connection, path: Path, step: Step, run_legacy: Callable | None
-) -> None:
-    """The legacy migration: its own script on a legacy database; on an empty one, the schema."""
+) -> sqlite3.Connection:
+    """The legacy migration: its own script on a legacy database; on an empty one, the schema.
+    Returns the connection to go on with (the script needs the database to itself)."""
     user_tables = conn.execute(
         "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
     ).fetchone()[0]
     if user_tables and run_legacy is not None:
         conn.close()
         run_legacy(path, step)
-        return
+        return connect(path)
     sql = ";\n".join(s.sql.rstrip(";") for s in statements(step.snapshot)) + ";"
     run_sql(conn, sql, step)
+    return conn
 
 
 def split(sql: str) -> list[str]:

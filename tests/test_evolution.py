@@ -380,3 +380,45 @@ def test_a_database_made_by_apply_schema_is_at_the_latest_migration(
     assert main(["status", str(db)]) == 0
     assert capsys.readouterr().out.splitlines()[-1].endswith("0 pending")
     assert main(["diff", str(db)]) == 0
+
+
+def test_one_migrate_runs_the_legacy_step_and_a_later_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server still on the legacy schema after a type change: both steps in one run."""
+    for name in ("spec", "generated"):
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    monkeypatch.chdir(tmp_path)
+    edit(tmp_path, "  | 'turning_point';", "  | 'turning_point'\n  | 'dream';")
+    assert main(["build", "-q"]) == 0
+    db = tmp_path / "legacy.db"
+    conn = sqlite3.connect(db)
+    conn.executescript((ROOT / "tests" / "data" / "legacy_schema.sql").read_text())
+    conn.execute(
+        "INSERT INTO sessions (id, user_id, dimensions) VALUES ('s', 'u', '{\"HL\": {\"score\": 1}}')"
+    )
+    conn.execute(
+        "INSERT INTO evidence_log (session_id, dimension, type, summary) VALUES ('s', 'HL', 'x', 'words')"
+    )
+    conn.commit()
+    conn.close()
+    assert main(["migrate", str(db), "--no-backup", "-q"]) == 0
+    assert rows(db, "antenarrative_fragments", "text") == [("words",)]
+    assert [r[0] for r in rows(db, "codegen_migrations", "name")][1].startswith("0002_")
+
+
+@pytest.mark.parametrize("content", [b"garbage, not a database", None])
+def test_unusable_databases_are_refused_without_a_traceback(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    content: bytes | None,
+) -> None:
+    monkeypatch.chdir(ROOT)
+    db = tmp_path / "x.db"
+    if content is not None:
+        db.write_bytes(content * 200)
+    for command in ("migrate", "status", "diff"):
+        assert main([command, str(db)]) == 1
+        assert capsys.readouterr().err.startswith("refused: ")
