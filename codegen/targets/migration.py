@@ -36,6 +36,8 @@ LEGACY_FILE = "spec/legacy-mapping.json"  # shown in diagnostics when the build 
 PAUSE_ENV = "QUANTUM_MIGRATION_PAUSE_AT"  # the kill tests' hook (see the scripts' _pause)
 # SQLite's datetime() also reads 'now' and bare Julian day numbers; only dates are ISO 8601.
 ISO_GLOB = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*"
+# What datetime() returns for years 0-9999: 'YYYY-MM-DD HH:MM:SS'.
+CANONICAL_GLOB = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]"
 DEFERRED = ("CREATE INDEX", "CREATE UNIQUE INDEX", "CREATE TRIGGER")
 _MARKER = re.compile(r"^-- (step|count|check): (.+)$", re.MULTILINE)
 
@@ -220,6 +222,10 @@ def _expressions(m: Mapping, n: dict[str, Any], child_tables: list[str]) -> dict
         "places": str(m.decimal_places),
         "level_name": _levels(m, lambda level: sql_literal(level.name)),
         "level_probability": _levels(m, lambda level: repr(level.probability)),
+        "level_remainder": _levels(
+            m, lambda level: repr(_remainder(level.probability, m.decimal_places))
+        ),
+        "canonical_glob": sql_literal(CANONICAL_GLOB),
         "title": sql_literal(TITLE),
         "remainder_name": sql_literal(m.remainder_name),
         "fragment_type": _fragment_type(f"e.{n['e']['type']}", m),
@@ -325,6 +331,12 @@ def _levels(m: Mapping, show: Any) -> str:
         if level.at_least is not None
     ]
     return "CASE " + " ".join(branches) + f" ELSE {show(m.levels[-1])} END"
+
+
+def _remainder(probability: float, places: int) -> float:
+    """1 - p rounded as SQLite's round() does it, so the script stores what SQL would compute."""
+    with sqlite3.connect(":memory:") as conn:
+        return float(conn.execute("SELECT round(1.0 - ?, ?)", (probability, places)).fetchone()[0])
 
 
 def _fragment_type(col: str, m: Mapping) -> str:
