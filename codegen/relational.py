@@ -130,9 +130,6 @@ class TableView:
             cols.append(Column(self.table.updated_at, ColumnRole.UPDATED_AT))
         return tuple(cols)
 
-    def column(self, name: str) -> Column:
-        return next(c for c in self.columns if c.name == name)
-
     @property
     def parent_table(self) -> TableView | None:
         return table_view(self.spec, self.parent.parent) if self.parent else None

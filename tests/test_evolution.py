@@ -83,6 +83,14 @@ def rows(path: Path, table: str, columns: str = "*") -> list[tuple]:
         conn.close()
 
 
+def copy_real_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The repository's spec, legacy mapping, outputs and history, to change freely."""
+    for name in ("spec", "generated"):
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    monkeypatch.chdir(tmp_path)
+
+
 def assert_matches_fresh_build(project: Path, path: Path) -> None:
     spec = parse_file(project / TS)
     conn = sqlite3.connect(path)
@@ -316,10 +324,7 @@ def test_done_when_on_the_real_project_with_legacy_data(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Issue 4's acceptance: legacy data migrated by migration 1, then a new fragment type."""
-    for name in ("spec", "generated"):
-        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "pyproject.toml", tmp_path)
-    monkeypatch.chdir(tmp_path)
+    copy_real_project(tmp_path, monkeypatch)
     db = tmp_path / "legacy.db"
     conn = sqlite3.connect(db)
     conn.executescript((ROOT / "tests" / "data" / "legacy_schema.sql").read_text())
@@ -386,10 +391,7 @@ def test_one_migrate_runs_the_legacy_step_and_a_later_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A server still on the legacy schema after a type change: both steps in one run."""
-    for name in ("spec", "generated"):
-        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "pyproject.toml", tmp_path)
-    monkeypatch.chdir(tmp_path)
+    copy_real_project(tmp_path, monkeypatch)
     edit(tmp_path, "  | 'turning_point';", "  | 'turning_point'\n  | 'dream';")
     assert main(["build", "-q"]) == 0
     db = tmp_path / "legacy.db"

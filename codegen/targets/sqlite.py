@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from codegen.errors import CodegenError, Diagnostic
 from codegen.relational import Column, ColumnRole, TableView, tables
 from codegen.render import Context, render_template, sql_ident, sql_literal
-from codegen.spec import Field, Kind, Spec, TypeRef
+from codegen.spec import Field, Kind, Spec
 
 SCHEMA_FILE = "schema_quantum.sql"
 
@@ -309,7 +309,3 @@ def _sum_triggers(spec: Spec, view: TableView) -> list[dict]:
             "event": f"UPDATE OF {sql_ident(target.column)}, {sql_ident(rel.column)}",
         },
     ]
-
-
-def sql_type(ref: TypeRef) -> str:
-    return SQL_TYPES[ref.kind]
