@@ -25,10 +25,10 @@ from typing import Any
 from codegen import legacy
 from codegen.legacy import DIRECTIVES, TITLE, Input, Mapping
 from codegen.migrate import HISTORY_DDL, HISTORY_TABLE
-from codegen.relational import TableView, table_view, tables
+from codegen.relational import ColumnRole, TableView, table_view, tables
 from codegen.render import Context, render_template, sql_ident, sql_literal
 from codegen.spec import Spec
-from codegen.targets.sqlite import statements
+from codegen.targets.sqlite import INDENT, check_condition, default_sql, statements
 
 MIGRATE_FILE = "migrate_to_quantum.py"
 ROLLBACK_FILE = "rollback_quantum.py"
@@ -36,8 +36,6 @@ LEGACY_FILE = "spec/legacy-mapping.json"  # shown in diagnostics when the build 
 PAUSE_ENV = "QUANTUM_MIGRATION_PAUSE_AT"  # the kill tests' hook (see the scripts' _pause)
 # SQLite's datetime() also reads 'now' and bare Julian day numbers; only dates are ISO 8601.
 ISO_GLOB = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*"
-# What datetime() returns for years 0-9999: 'YYYY-MM-DD HH:MM:SS'.
-CANONICAL_GLOB = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]"
 DEFERRED = ("CREATE INDEX", "CREATE UNIQUE INDEX", "CREATE TRIGGER")
 _MARKER = re.compile(r"^-- (step|count|check): (.+)$", re.MULTILINE)
 
@@ -70,9 +68,14 @@ def view_model(spec: Spec, m: Mapping, step_name: str, step_checksum: str | None
     views = _target_views(m, spec)
     names = _names(m, views)
     children = [v.name for v in tables(spec) if v.parent is not None]
-    sql = render_template(
-        "migration/steps.sql.j2", n=names, x=_expressions(m, names, children), m=m
-    )
+    x = _expressions(m, names, children)
+    written = {
+        "stream": [names["ns"]["session"], names["ns"]["kind"], *names["ns"]["values"], *names["ns"]["stamps"]],
+        "state": [*(names["qs"][k] for k in ("stream", "name", "probability", "history")), *names["qs"]["stamps"]],
+        "fragment": [names["af"][k] for k in ("stream", "text", "type", "time")],
+    }  # the columns each INSERT of steps.sql.j2 names
+    x["table_checks"] = _table_checks(spec, [(views[role], cols) for role, cols in written.items()])
+    sql = render_template("migration/steps.sql.j2", n=names, x=x, m=m)
     steps, counts, checks = _split(sql)
     # Secondary indexes and triggers come after the data (a bulk load's order): building an
     # index once is cheaper than growing it row by row, and the @sum trigger's rule is checked
@@ -157,6 +160,7 @@ def _names(m: Mapping, views: dict[str, TableView]) -> dict[str, Any]:
             "session": sql_ident(stream.parent.column),
             "kind": _column(m, stream, "stream", "kind"),
             "values": [sql_ident(fields[f.field]) for f in m.formulas],
+            "stamps": _stamps(stream),
         },
         "qs": {
             "table": sql_ident(state.name),
@@ -164,6 +168,7 @@ def _names(m: Mapping, views: dict[str, TableView]) -> dict[str, Any]:
             "name": _column(m, state, "state", "name"),
             "probability": _column(m, state, "state", "probability"),
             "history": _column(m, state, "state", "history"),
+            "stamps": _stamps(state),
         },
         "af": {
             "table": sql_ident(fragment.name),
@@ -181,6 +186,49 @@ def _names(m: Mapping, views: dict[str, TableView]) -> dict[str, Any]:
             "evidence": sql_literal(m.evidence_table),
         },
     }
+
+
+def _stamps(view: TableView) -> list[str]:
+    """The created/updated stamp columns: the migration writes its run time in them."""
+    stamps = (ColumnRole.CREATED_AT, ColumnRole.UPDATED_AT)
+    return [sql_ident(c.name) for c in view.columns if c.role in stamps]
+
+
+def _table_checks(spec: Spec, targets: list[tuple[TableView, list[str]]]) -> list[dict[str, str]]:
+    """Per new table, its columns' CHECK constraints as two conditions to verify.
+
+    The bulk inserts run under PRAGMA ignore_check_constraints (per row, SQLite spends more
+    on CHECKs than on the insert itself); these conditions then find any row that breaks one,
+    once for all rows. `rows`: the CHECKs of the columns the migration writes, per row.
+    `defaults`: those of the columns it leaves to their DEFAULT, which every row holds, so
+    checked once on a one-row `source` of the defaults. Both come from check_condition(),
+    which writes the CREATE TABLE's CHECKs.
+    """
+    out = []
+    for view, written in targets:
+        rows, defaults, values = [], [], []
+        for c in view.field_columns:
+            assert c.field is not None
+            condition = check_condition(spec, c.field, INDENT * 4)
+            if condition is None:
+                continue
+            if sql_ident(c.name) in written:
+                rows.append(condition)
+            else:
+                defaults.append(condition)
+                values.append(f"{default_sql(c.field) or 'NULL'} AS {sql_ident(c.name)}")
+        out.append({
+            "table": sql_ident(view.name),
+            "rows": _conjunction(rows),
+            "defaults": _conjunction(defaults),
+            "source": ", ".join(values),
+        })  # fmt: skip
+    return out
+
+
+def _conjunction(conditions: list[str]) -> str:
+    """`(a) AND (b)`, one condition a block, inside a WHERE NOT ifnull(..., 1)."""
+    return f"\n{INDENT * 3}AND ".join(f"(\n{INDENT * 4}{c}\n{INDENT * 3})" for c in conditions)
 
 
 def _dimensions_source(m: Mapping) -> str:
@@ -220,14 +268,8 @@ def _expressions(m: Mapping, n: dict[str, Any], child_tables: list[str]) -> dict
         "evidence_only": {k: repr(v) for k, v in m.evidence_only.items()},
         "formulas": [f"round({_formula(f)}, {m.decimal_places})" for f in m.formulas],
         "places": str(m.decimal_places),
-        "level_name": _levels(m, lambda level: sql_literal(level.name)),
-        "level_probability": _levels(m, lambda level: repr(level.probability)),
-        "level_remainder": _levels(
-            m, lambda level: repr(_remainder(level.probability, m.decimal_places))
-        ),
-        "canonical_glob": sql_literal(CANONICAL_GLOB),
-        "title": sql_literal(TITLE),
-        "remainder_name": sql_literal(m.remainder_name),
+        "state_rows": _state_rows(m),
+        "level": _level(m, "q"),
         "fragment_type": _fragment_type(f"e.{n['e']['type']}", m),
     }
 
@@ -324,13 +366,30 @@ def _formula(f: legacy.Formula) -> str:
     return f"min(max({value}, 0.0), 1.0)"
 
 
-def _levels(m: Mapping, show: Any) -> str:
+def _level(m: Mapping, stream: str) -> str:
+    """The rank of the first level whose at_least the stream's state input reaches."""
     branches = [
-        f"WHEN {m.state_input} >= {level.at_least!r} THEN {show(level)}"
-        for level in m.levels
+        f"WHEN {stream}.{m.state_input} >= {level.at_least!r} THEN {rank}"
+        for rank, level in enumerate(m.levels)
         if level.at_least is not None
     ]
-    return "CASE " + " ".join(branches) + f" ELSE {show(m.levels[-1])} END"
+    return "CASE " + " ".join(branches) + f" ELSE {len(m.levels) - 1} END"
+
+
+def _state_rows(m: Mapping) -> list[str]:
+    """The states a stream gets, per (stream, level): the level's state (part 0), then the
+    remainder that makes them sum to 1 (part 1, left out when 1 - p is 0)."""
+    rows = []
+    for d in m.dimensions:
+        for rank, level in enumerate(m.levels):
+            remainder = _remainder(level.probability, m.decimal_places)
+            parts = [(level.name, level.probability)]
+            if remainder > 0:
+                parts.append((m.remainder_name, remainder))
+            for part, (name, probability) in enumerate(parts):
+                named = sql_literal(name.replace(TITLE, d.title))
+                rows.append(f"({sql_literal(d.stream)}, {rank}, {part}, {named}, {probability!r})")
+    return rows
 
 
 def _remainder(probability: float, places: int) -> float:

@@ -179,7 +179,7 @@ def _column_sql(
         parts.append("PRIMARY KEY")
     elif not column_nullable(f):
         parts.append("NOT NULL")
-    default = None if existing else _default_sql(f)
+    default = None if existing else default_sql(f)
     if default is not None:
         parts.append(f"DEFAULT {default}")
     if f.storage.unique:
@@ -219,7 +219,7 @@ def column_nullable(f: Field) -> bool:
     return f.nullable or (f.optional and not f.constraints.has_default)
 
 
-def _default_sql(f: Field) -> str | None:
+def default_sql(f: Field) -> str | None:
     c = f.constraints
     if c.default_now:
         return NOW
