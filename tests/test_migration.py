@@ -667,6 +667,55 @@ def test_a_report_that_does_not_balance_fails_the_run(
     assert dump(messy) == before
 
 
+def _with_statement_after(step: str, sql: str) -> tuple:
+    return tuple(
+        (title, slug, (*statements, sql) if title == step else statements)
+        for title, slug, statements in MIGRATE.STEPS
+    )
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        pytest.param(
+            (
+                "STEPS",
+                "insert streams",
+                "UPDATE narrative_streams SET coherence = 2.0 WHERE id = 1",
+            ),
+            id="a written value",
+        ),
+        pytest.param(
+            ("STEPS", "insert states", "UPDATE quantum_states SET evolution = '{}' WHERE id = 2"),
+            id="a JSON column",
+        ),
+        pytest.param(
+            (
+                "SCHEMA",
+                '"story_vitality" REAL NOT NULL DEFAULT 0.0',
+                '"story_vitality" REAL NOT NULL DEFAULT 7.0',
+            ),
+            id="an added column's default",
+        ),
+    ],
+)
+def test_a_row_that_breaks_a_check_fails_the_run(
+    messy: Path, monkeypatch: pytest.MonkeyPatch, broken: tuple[str, str, str]
+) -> None:
+    """CHECKs are off while the data goes in; the verification before commit finds what slipped."""
+    where, old, new = broken
+    if where == "STEPS":
+        monkeypatch.setattr(MIGRATE, "STEPS", _with_statement_after(old, new))
+    else:
+        schema = tuple((sql.replace(old, new), *rest) for sql, *rest in MIGRATE.SCHEMA)
+        assert schema != MIGRATE.SCHEMA
+        monkeypatch.setattr(MIGRATE, "SCHEMA", schema)
+    before = dump(messy)
+    with pytest.raises(MIGRATE.Refused, match=r"rows that break a CHECK constraint .*\): [1-9]"):
+        MIGRATE.migrate(messy)
+    assert dump(messy) == before
+
+
 # -- SIGKILL at any moment -------------------------------------------------------------------------
 
 PAUSES = [

@@ -70,20 +70,33 @@ def view_model(spec: Spec, m: Mapping, step_name: str, step_checksum: str | None
     children = [v.name for v in tables(spec) if v.parent is not None]
     x = _expressions(m, names, children)
     written = {
-        "stream": [names["ns"]["session"], names["ns"]["kind"], *names["ns"]["values"], *names["ns"]["stamps"]],
-        "state": [*(names["qs"][k] for k in ("stream", "name", "probability", "history")), *names["qs"]["stamps"]],
+        "stream": [
+            names["ns"]["session"],
+            names["ns"]["kind"],
+            *names["ns"]["values"],
+            *names["ns"]["stamps"],
+        ],
+        "state": [
+            *(names["qs"][k] for k in ("stream", "name", "probability", "history")),
+            *names["qs"]["stamps"],
+        ],
         "fragment": [names["af"][k] for k in ("stream", "text", "type", "time")],
     }  # the columns each INSERT of steps.sql.j2 names
-    x["table_checks"] = _table_checks(spec, [(views[role], cols) for role, cols in written.items()])
+    ddl = statements(spec)
+    added = [
+        s.adds_column[1] for s in ddl if s.adds_column and s.adds_column[0] == views["session"].name
+    ]
+    x["table_checks"] = [
+        *(_table_checks(spec, views[role], cols) for role, cols in written.items()),
+        # the columns ALTER TABLE ... ADD COLUMN gave the legacy sessions: read on every row
+        _table_checks(spec, views["session"], [sql_ident(c) for c in added], only=added),
+    ]
     sql = render_template("migration/steps.sql.j2", n=names, x=x, m=m)
     steps, counts, checks = _split(sql)
     # Secondary indexes and triggers come after the data (a bulk load's order): building an
     # index once is cheaper than growing it row by row, and the @sum trigger's rule is checked
     # for every stream at once before commit (CHECKS). All of it inside the one transaction.
-    schema = [
-        (s.sql, *(s.adds_column or (None, None)), s.sql.startswith(DEFERRED))
-        for s in statements(spec)
-    ]
+    schema = [(s.sql, *(s.adds_column or (None, None)), s.sql.startswith(DEFERRED)) for s in ddl]
     bookkeeping = [
         HISTORY_DDL,
         *_statements(render_template("migration/bookkeeping.sql.j2", n=names)),
@@ -194,36 +207,37 @@ def _stamps(view: TableView) -> list[str]:
     return [sql_ident(c.name) for c in view.columns if c.role in stamps]
 
 
-def _table_checks(spec: Spec, targets: list[tuple[TableView, list[str]]]) -> list[dict[str, str]]:
-    """Per new table, its columns' CHECK constraints as two conditions to verify.
+def _table_checks(
+    spec: Spec, view: TableView, written: list[str], only: list[str] | None = None
+) -> dict[str, str]:
+    """A table's CHECK constraints as two conditions to verify, once the data is in.
 
-    The bulk inserts run under PRAGMA ignore_check_constraints (per row, SQLite spends more
-    on CHECKs than on the insert itself); these conditions then find any row that breaks one,
-    once for all rows. `rows`: the CHECKs of the columns the migration writes, per row.
-    `defaults`: those of the columns it leaves to their DEFAULT, which every row holds, so
-    checked once on a one-row `source` of the defaults. Both come from check_condition(),
-    which writes the CREATE TABLE's CHECKs.
+    The schema and the bulk inserts run under PRAGMA ignore_check_constraints: per row, SQLite
+    spends more on CHECKs than on the insert itself, and ALTER TABLE ... ADD COLUMN with a
+    CHECK reads the whole table to test the default on every row. These conditions then find
+    any row that breaks one, once for all rows. `rows`: the CHECKs of the columns the
+    migration writes (`written`), per row. `defaults`: those of the columns it leaves to their
+    DEFAULT, which every row holds, so checked once on a one-row `source` of the defaults.
+    `only`: the columns to consider (default: all). Both come from check_condition(), which
+    writes the CREATE TABLE's CHECKs.
     """
-    out = []
-    for view, written in targets:
-        rows, defaults, values = [], [], []
-        for c in view.field_columns:
-            assert c.field is not None
-            condition = check_condition(spec, c.field, INDENT * 4)
-            if condition is None:
-                continue
-            if sql_ident(c.name) in written:
-                rows.append(condition)
-            else:
-                defaults.append(condition)
-                values.append(f"{default_sql(c.field) or 'NULL'} AS {sql_ident(c.name)}")
-        out.append({
-            "table": sql_ident(view.name),
-            "rows": _conjunction(rows),
-            "defaults": _conjunction(defaults),
-            "source": ", ".join(values),
-        })  # fmt: skip
-    return out
+    rows, defaults, values = [], [], []
+    for c in view.field_columns:
+        assert c.field is not None
+        condition = check_condition(spec, c.field, INDENT * 4)
+        if condition is None or (only is not None and c.name not in only):
+            continue
+        if sql_ident(c.name) in written:
+            rows.append(condition)
+        else:
+            defaults.append(condition)
+            values.append(f"{default_sql(c.field) or 'NULL'} AS {sql_ident(c.name)}")
+    return {
+        "table": sql_ident(view.name),
+        "rows": _conjunction(rows),
+        "defaults": _conjunction(defaults),
+        "source": ", ".join(values),
+    }
 
 
 def _conjunction(conditions: list[str]) -> str:
