@@ -255,7 +255,10 @@ def _dimensions_source(m: Mapping) -> str:
 
 def _expressions(m: Mapping, n: dict[str, Any], child_tables: list[str]) -> dict[str, Any]:
     dims = f"s.{n['s']['dimensions']}"
-    fallback = {"session_created_at": "session_time", "migration_time": "(SELECT now FROM _qm_run)"}
+    fallback = {
+        "session_created_at": "(SELECT t.created_at FROM _qm_session AS t WHERE t.session_rowid = e.session_rowid)",
+        "migration_time": "(SELECT now FROM _qm_run)",
+    }  # inside _qm_evidence_verdict, where e is a _qm_evidence row
     return {
         "dimension_rows": [
             f"({sql_literal(d.code)}, {sql_literal(d.stream)}, {sql_literal(d.title)})"
@@ -263,8 +266,10 @@ def _expressions(m: Mapping, n: dict[str, Any], child_tables: list[str]) -> dict
         ],
         "session_time_present": present(f"s.{n['s']['created_at']}"),
         "session_time_text": time_text(f"s.{n['s']['created_at']}", m),
+        "session_time_canonical": canonical_time(f"s.{n['s']['created_at']}", m),
         "evidence_time_present": present(f"e.{n['e']['timestamp']}"),
         "evidence_time_text": time_text(f"e.{n['e']['timestamp']}", m),
+        "evidence_time_canonical": canonical_time(f"e.{n['e']['timestamp']}", m),
         "evidence_time_fallback": ", ".join(fallback[f] for f in m.evidence_fallback),
         "dimension_present": present(f"e.{n['e']['dimension']}"),
         "child_tables": [sql_literal(t) for t in child_tables],
@@ -290,6 +295,19 @@ def _expressions(m: Mapping, n: dict[str, Any], child_tables: list[str]) -> dict
 def present(col: str) -> str:
     """The column holds something: not NULL, and not a blank string."""
     return f"{col} IS NOT NULL AND NOT (typeof({col}) = 'text' AND trim({col}) = '')"
+
+
+def canonical_time(col: str, m: Mapping) -> str:
+    """True when `col` is already a real timestamp in the form the migration writes.
+
+    Then `col` is its own reading: one datetime() call, not the two of reading it in full
+    (time_text, then the template's real_time), and most legacy timestamps are in this form.
+    Only when ISO 8601 is the first format tried: a pattern before it could read the same
+    text otherwise.
+    """
+    if tuple(m.timestamp_formats[:1]) != ("iso8601",):
+        return "0"
+    return f"(typeof({col}) = 'text' AND datetime({col}, '+0 seconds') IS {col})"
 
 
 def time_text(col: str, m: Mapping) -> str:
