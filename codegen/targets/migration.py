@@ -281,7 +281,12 @@ def _expressions(m: Mapping, n: dict[str, Any], child_tables: list[str]) -> dict
         "session_columns": [(sql_literal(c), sql_ident(c)) for c in m.sessions.values()],
         "evidence_columns": [(sql_literal(c), sql_ident(c)) for c in m.evidence.values()],
         "inputs": [
-            {"name": i.name, "value": number("j.value", sql_literal(_json_path(i.key)), i)}
+            {
+                "name": i.name,
+                "raw": f"json_extract(j.value, {sql_literal(_json_path(i.key))})",
+                "type": _boolean_type("j.value", sql_literal(_json_path(i.key))),
+                "value": number(f"{i.name}_raw", f"{i.name}_type", i),
+            }
             for i in m.inputs.values()
         ],
         "evidence_only": {k: repr(v) for k, v in m.evidence_only.items()},
@@ -362,19 +367,31 @@ def _numeric_text(text: str) -> str:
     return f"CASE WHEN json_valid({text}) THEN json_type({text}) END IN ('integer', 'real')"
 
 
-def number(entry: str, path: str, i: Input) -> str:
-    """An input's value in a JSON entry (a number, a numeric string, a word); NULL when unreadable.
+def _boolean_type(entry: str, path: str) -> str:
+    """json_type() of the input, asked only when the session's JSON could hold a boolean.
 
-    A simple CASE evaluates json_type() once; json_extract() runs again only on the branch taken.
+    json_extract() reads true as 1, so a boolean looks like a number once extracted; the type
+    tells them apart at the cost of a second parse of the entry. A session whose dimensions
+    text holds neither word (q.may_hold_boolean, computed once a session) has no boolean.
     """
-    raw = f"json_extract({entry}, {path})"
+    return f"CASE WHEN q.may_hold_boolean THEN json_type({entry}, {path}) END"
+
+
+def number(raw: str, json_type: str, i: Input) -> str:
+    """An input's value from its extracted SQL value (a number, a numeric string, a word).
+
+    `raw`: json_extract() of the input, NULL when absent or null; `json_type`: its JSON type
+    when it could be a boolean (see _boolean_type). NULL when unreadable: a boolean, another
+    word, an object or a list (json_extract() gives those as their JSON text).
+    """
     text = f"trim({raw})"
     missing = repr(i.missing)
     words = "".join(
         f"\n        WHEN upper({text}) = {sql_literal(w)} THEN {v!r}" for w, v in i.words
     )
     return (
-        f"CASE coalesce(json_type({entry}, {path}), 'null')\n"
+        f"CASE WHEN {json_type} IN ('true', 'false') THEN NULL ELSE\n"
+        f"CASE typeof({raw})\n"
         f"    WHEN 'null' THEN {missing}\n"
         f"    WHEN 'integer' THEN {raw}\n"
         f"    WHEN 'real' THEN {raw}\n"
@@ -382,7 +399,7 @@ def number(entry: str, path: str, i: Input) -> str:
         f"        WHEN {text} = '' THEN {missing}\n"
         f"        WHEN {_numeric_text(text)} THEN json_extract({text}, {_JSON_ROOT}){words}\n"
         f"    END\n"
-        f"END"
+        f"END END"
     )
 
 
