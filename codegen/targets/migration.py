@@ -261,7 +261,7 @@ def _expressions(m: Mapping, n: dict[str, Any], child_tables: list[str]) -> dict
     }  # inside _qm_evidence_verdict, where e is a _qm_evidence row
     return {
         "dimension_rows": [
-            f"({sql_literal(d.code)}, {sql_literal(d.stream)}, {sql_literal(d.title)})"
+            f"({sql_literal(d.code)}, {sql_literal(d.stream)})"
             for d in m.dimensions
         ],
         "session_time_present": present(f"s.{n['s']['created_at']}"),
