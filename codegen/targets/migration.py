@@ -92,8 +92,13 @@ def view_model(spec: Spec, m: Mapping, step_name: str, step_checksum: str | None
     arrays = [names["qs"]["history"]]
     x["table_checks"] = [
         *(_table_checks(spec, views[role], cols, skip=arrays) for role, cols in written.items()),
-        # the columns ALTER TABLE ... ADD COLUMN gave the legacy sessions: read on every row
-        _table_checks(spec, views["session"], [sql_ident(c) for c in added], only=added),
+        # the columns ALTER TABLE ... ADD COLUMN gave the legacy sessions. Every row reads the
+        # same value there, the DEFAULT of the ALTER that ran: one row shows it. (A column that
+        # was already there was not added, and its values were written with CHECKs on.)
+        {
+            **_table_checks(spec, views["session"], [sql_ident(c) for c in added], only=added),
+            "rows_from": f"(SELECT * FROM {sql_ident(views['session'].name)} LIMIT 1)",
+        },
     ]
     sql = render_template("migration/steps.sql.j2", n=names, x=x, m=m)
     steps, counts, checks = _split(sql)
@@ -224,11 +229,11 @@ def _table_checks(
     spends more on CHECKs than on the insert itself, and ALTER TABLE ... ADD COLUMN with a
     CHECK reads the whole table to test the default on every row. These conditions then find
     any row that breaks one, once for all rows. `rows`: the CHECKs of the columns the
-    migration writes (`written`), per row. `defaults`: those of the columns it leaves to their
-    DEFAULT, which every row holds, so checked once on a one-row `source` of the defaults.
-    `only`: the columns to consider (default: all); `skip`: written columns whose CHECK holds
-    by construction. Both come from check_condition(), which
-    writes the CREATE TABLE's CHECKs.
+    migration writes (`written`), tested on every row of `rows_from` (the table). `defaults`:
+    those of the columns it leaves to their DEFAULT, which every row holds, so checked once on
+    a one-row `source` of the defaults. `only`: the columns to consider (default: all);
+    `skip`: written columns whose CHECK holds by construction. Both conditions come from
+    check_condition(), which writes the CREATE TABLE's CHECKs.
     """
     rows, defaults, values = [], [], []
     for c in view.field_columns:
@@ -246,7 +251,7 @@ def _table_checks(
             defaults.append(condition)
             values.append(f"{default_sql(c.field) or 'NULL'} AS {sql_ident(c.name)}")
     return {
-        "table": sql_ident(view.name),
+        "rows_from": sql_ident(view.name),
         "rows": _conjunction(rows),
         "defaults": _conjunction(defaults),
         "source": ", ".join(values),
