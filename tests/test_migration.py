@@ -500,6 +500,81 @@ def test_messy_database_every_migrated_session_loads(messy: Path) -> None:
         conn.close()
 
 
+def test_edge_values_are_quarantined_with_their_exact_payload(tmp_path: Path) -> None:
+    """Values found by attacking the migration: each is quarantined, none fails the run."""
+    db = legacy_db(
+        tmp_path / "edge.db",
+        [
+            ("s-negative-year", "u", "-0001-01-01 00:00:00", None, '{"HL": {"score": 4}}'),
+            ("s-year-zero", "u", "0000-01-01 00:00:00", None, '{"HL": {"score": 4}}'),
+            ("s-nul-time", "u", "2023-01-01 10:00:00\x00garbage", None, '{"HL": {"score": 4}}'),
+            ("s-number", "u", None, None, "5"),
+            (
+                "s-tokens",
+                "u",
+                "2024-01-01 00:00:00",
+                None,
+                '{"HL": {"score": 1}, "XX": 12345678901234567890, "YY": 1e400, "ZZ": -0,'
+                ' "WW": "a\\u0000b", "VV": 2.50, "VV": 3, "q\\"k": 1e400}',
+            ),
+        ],
+        [
+            ("s-tokens", "HL", "contextual", "\x00hidden", None),
+            ("s-tokens", "HL", "contextual", "kept", "-0001-01-01 00:00:00"),
+            ("s-tokens", "HL", "contextual", "kept too", "2024-01-01 00:00:01\x00x"),
+        ],
+    )
+    report = MIGRATE.migrate(db)
+    assert all(row["balanced"] for row in report["sources"])
+    reasons = dict(
+        query(
+            db, "SELECT source_key, reason FROM legacy_quarantine WHERE source_table = 'sessions'"
+        )
+    )
+    assert reasons == {
+        "s-negative-year": "created_at is not a readable timestamp",
+        "s-year-zero": "created_at is not a readable timestamp",
+        "s-nul-time": "created_at is not a readable timestamp",
+    }
+    # the legacy value is left as it was, NUL and all
+    assert query(db, "SELECT hex(created_at) FROM sessions WHERE id = 's-nul-time'") == [
+        (b"2023-01-01 10:00:00\x00garbage".hex().upper(),)
+    ]
+    entries = query(
+        db,
+        "SELECT source_key, reason, json_extract(payload, '$.value'), json(payload) FROM legacy_quarantine"
+        " WHERE source_table = 'sessions.dimensions' ORDER BY id",
+    )
+    by_key = {}
+    for key, reason, _, payload in entries:
+        by_key.setdefault(key, []).append((reason, payload))
+    assert [r for r, _ in by_key[None]] == ["dimensions is JSON but not an object"]
+    tokens = {k: json.loads(by_key[k][0][1])["value"] for k in ("XX", "ZZ", "WW")}
+    assert tokens == {"XX": 12345678901234567890, "ZZ": 0, "WW": "a\x00b"}
+    assert '"value":12345678901234567890' in by_key["XX"][0][1]
+    assert '"value":-0' in by_key["ZZ"][0][1]
+    assert '"value":1e400' in by_key["YY"][0][1]
+    # a duplicate key: each entry keeps its own value; a quoted key falls back to the value as read
+    assert [json.loads(p)["value"] for _, p in by_key["VV"]] == [2.5, 3]
+    assert by_key['q"k'][0][0] == "unknown dimension code"
+    connect, load_session = loader()
+    conn = connect(db, wal=False)
+    try:
+        session = load_session(conn, "s-tokens")
+        assert [s.stream_id for s in session.streams] == ["BODY_KNOWLEDGE"]
+    finally:
+        conn.close()
+    evidence = query(
+        db,
+        "SELECT summary, reason FROM legacy_quarantine q JOIN evidence_log e ON e.rowid = q.source_row_id WHERE source_table = 'evidence_log' ORDER BY e.rowid",
+    )
+    assert evidence == [
+        ("\x00hidden", "summary begins with a NUL character"),
+        ("kept", "timestamp is not a readable timestamp"),
+        ("kept too", "timestamp is not a readable timestamp"),
+    ]
+
+
 def test_messy_database_json_report(messy: Path, tmp_path: Path) -> None:
     proc = run(str(messy), "--json", "--backup", str(tmp_path / "b.db"))
     assert proc.returncode == 0, proc.stderr

@@ -293,7 +293,8 @@ def _expressions(m: Mapping, n: dict[str, Any], child_tables: list[str]) -> dict
         "dims_present": present(dims),
         # IS, not =: json_type of invalid JSON is NULL, and NOT NULL would hide the row from both sides
         "dims_is_object": f"typeof({dims}) = 'text' AND CASE WHEN json_valid({dims}) THEN json_type({dims}) END IS 'object'",
-        "dims_is_json": f"typeof({dims}) = 'text' AND json_valid({dims})",
+        # a number is JSON too (the column's affinity may have made one of '5')
+        "dims_is_json": f"typeof({dims}) IN ('integer', 'real') OR typeof({dims}) = 'text' AND json_valid({dims})",
         "dimensions_source": _dimensions_source(m),
         "session_columns": [(sql_literal(c), sql_ident(c)) for c in m.sessions.values()],
         "evidence_columns": [(sql_literal(c), sql_ident(c)) for c in m.evidence.values()],
@@ -329,7 +330,7 @@ def canonical_time(col: str, m: Mapping) -> str:
     """
     if tuple(m.timestamp_formats[:1]) != ("iso8601",):
         return "0"
-    return f"(typeof({col}) = 'text' AND datetime({col}, '+0 seconds') IS {col})"
+    return f"(typeof({col}) = 'text' AND datetime({col}, '+0 seconds') IS {col} AND {col} >= '0001-01-01')"
 
 
 def time_text(col: str, m: Mapping) -> str:
@@ -338,7 +339,8 @@ def time_text(col: str, m: Mapping) -> str:
     The template then keeps it only if `datetime()` reads it as a real date (see steps.sql.j2).
     """
     text = f"trim({col})"
-    branches = [f"WHEN {col} IS NULL OR typeof({col}) = 'blob' THEN NULL"]
+    # SQLite's date functions stop reading at a NUL: '2023-01-01 10:00:00\0garbage' is not a time
+    branches = [f"WHEN {col} IS NULL OR typeof({col}) = 'blob' OR instr({col}, char(0)) THEN NULL"]
     for fmt in m.timestamp_formats:
         if fmt == "unix_epoch":
             branches.append(f"WHEN typeof({col}) IN ('integer', 'real') THEN {_epoch(col, m)}")
