@@ -81,7 +81,8 @@ def view_model(spec: Spec, m: Mapping, step_name: str, step_checksum: str | None
             *names["qs"]["stamps"],
         ],
         "fragment": [names["af"][k] for k in ("stream", "text", "type", "time")],
-    }  # the columns each INSERT of steps.sql.j2 names
+    }  # the columns each INSERT of steps.sql.j2 writes, in its SELECT's order
+    x["written"] = written
     ddl = statements(spec)
     added = [
         s.adds_column[1] for s in ddl if s.adds_column and s.adds_column[0] == views["session"].name
