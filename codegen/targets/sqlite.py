@@ -238,8 +238,11 @@ def check_expressions(spec: Spec, f: Field) -> list[str]:
     col, c, kind = sql_ident(f.column), f.constraints, f.type.kind
     checks: list[str] = []
     if kind is Kind.NUMBER:
-        # REAL affinity turns '0.5' into 0.5; what stays text ('abc') is rejected here
-        checks.append(f"TYPEOF({col}) IN ('integer', 'real')")
+        # REAL affinity turns '0.5' into 0.5; what stays text ('abc') or a blob must be
+        # rejected. SQLite orders every number before every text and blob, so an upper bound
+        # already does it; without one, the type is checked (it costs more, row by row)
+        if c.maximum is None and c.exclusive_maximum is None:
+            checks.append(f"TYPEOF({col}) IN ('integer', 'real')")
         for attr, op in (
             ("minimum", ">="),
             ("maximum", "<="),
