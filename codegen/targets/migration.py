@@ -292,8 +292,9 @@ def _expressions(m: Mapping, n: dict[str, Any], child_tables: list[str]) -> dict
         "dimension_present": present(f"e.{n['e']['dimension']}"),
         "child_tables": [sql_literal(t) for t in child_tables],
         "dims_present": present(dims),
-        # IS, not =: json_type of invalid JSON is NULL, and NOT NULL would hide the row from both sides
-        "dims_is_object": f"typeof({dims}) = 'text' AND CASE WHEN json_valid({dims}) THEN json_type({dims}) END IS 'object'",
+        # Valid JSON that opens with '{' (after JSON's whitespace) is an object: one parse, where
+        # json_valid() and json_type() would parse twice (SQLite caches a parse per call site)
+        "dims_is_object": f"typeof({dims}) = 'text' AND ltrim({dims}, ' ' || char(9, 10, 13)) GLOB '{{*' AND json_valid({dims})",
         # a number is JSON too (the column's affinity may have made one of '5')
         "dims_is_json": f"typeof({dims}) IN ('integer', 'real') OR typeof({dims}) = 'text' AND json_valid({dims})",
         "dimensions_source": _dimensions_source(m),
