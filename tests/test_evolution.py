@@ -75,10 +75,16 @@ def db(project: Path) -> Path:
     return path
 
 
-def rows(path: Path, table: str, columns: str = "*") -> list[tuple]:
+def rows(path: Path, table: str, columns: str = "*") -> list[tuple] | list[dict]:
+    """The table's rows: tuples of `columns`, or with "*" dicts by column name (a rebuilt table
+    puts a column added by ALTER TABLE where the spec declares it, as a fresh build does)."""
     conn = sqlite3.connect(path)
     try:
-        return conn.execute(f"SELECT {columns} FROM {table} ORDER BY 1").fetchall()
+        cursor = conn.execute(f"SELECT {columns} FROM {table} ORDER BY 1")
+        if columns != "*":
+            return cursor.fetchall()
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
     finally:
         conn.close()
 
