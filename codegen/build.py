@@ -86,6 +86,8 @@ def _next_step(
         slug = "quantum_storytelling" if has_legacy else "initial"
     else:
         plan = sqlite_migrations.plan(steps[-1].snapshot, spec, source, allow_data_loss)
+        if not plan.changes and not plan.blocks and not plan.prechecks:
+            return None  # a doc or a comment: nothing for a database to do, no step
         slug = plan.slug
     name = f"{number:04d}_{slug}"
     snapshot = with_header(f"{name}.spec.json", spec.to_json(), source)

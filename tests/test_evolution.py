@@ -143,6 +143,22 @@ def test_a_second_migrate_is_a_no_op(
     assert "\n".join(sqlite3.connect(db).iterdump()) == before
 
 
+def test_a_doc_change_is_no_migration(project: Path, db: Path) -> None:
+    """A doc comment changes the models' docs, not the database: no step, and check is clean."""
+    edit(
+        project,
+        "   * The user's exact words.",
+        "   * The user's exact words, kept as they were said.",
+    )
+    assert main(["build", "-q"]) == 0
+    assert sorted(p.name for p in (project / "generated" / "migrations").glob("*.sql")) == [
+        "0001_initial.sql"
+    ]
+    assert "kept as they were said" in (project / "generated" / "schemas.py").read_text()
+    assert main(["check", "-q"]) == 0
+    assert main(["migrate", str(db), "-q"]) == 0
+
+
 def test_an_optional_field_is_added_by_add_column(project: Path, db: Path) -> None:
     edit(
         project,
