@@ -96,10 +96,13 @@ def view_model(spec: Spec, m: Mapping, step_name: str, step_checksum: str | None
         # the columns ALTER TABLE ... ADD COLUMN gave the legacy sessions. Every row reads the
         # same value there, the DEFAULT of the ALTER that ran: one row shows it. (A column that
         # was already there was not added, and its values were written with CHECKs on.)
-        {
-            **_table_checks(spec, views["session"], [sql_ident(c) for c in added], only=added),
-            "rows_from": f"(SELECT * FROM {sql_ident(views['session'].name)} LIMIT 1)",
-        },
+        _table_checks(
+            spec,
+            views["session"],
+            [sql_ident(c) for c in added],
+            only=added,
+            rows_from=f"(SELECT * FROM {sql_ident(views['session'].name)} LIMIT 1)",
+        ),
     ]
     sql = render_template("migration/steps.sql.j2", n=names, x=x, m=m)
     steps, counts, checks = _split(sql)
@@ -223,6 +226,7 @@ def _table_checks(
     written: list[str],
     only: list[str] | None = None,
     skip: tuple[str, ...] | list[str] = (),
+    rows_from: str | None = None,
 ) -> dict[str, str]:
     """A table's CHECK constraints as two conditions to verify, once the data is in.
 
@@ -230,7 +234,8 @@ def _table_checks(
     spends more on CHECKs than on the insert itself, and ALTER TABLE ... ADD COLUMN with a
     CHECK reads the whole table to test the default on every row. These conditions then find
     any row that breaks one, once for all rows. `rows`: the CHECKs of the columns the
-    migration writes (`written`), tested on every row of `rows_from` (the table). `defaults`:
+    migration writes (`written`), tested on every row of `rows_from` (default: the table).
+    `defaults`:
     those of the columns it leaves to their DEFAULT, which every row holds, so checked once on
     a one-row `source` of the defaults. `only`: the columns to consider (default: all);
     `skip`: written columns whose CHECK holds by construction. Both conditions come from
@@ -252,7 +257,7 @@ def _table_checks(
             defaults.append(condition)
             values.append(f"{default_sql(c.field) or 'NULL'} AS {sql_ident(c.name)}")
     return {
-        "rows_from": sql_ident(view.name),
+        "rows_from": rows_from or sql_ident(view.name),
         "rows": _conjunction(rows),
         "defaults": _conjunction(defaults),
         "source": ", ".join(values),
