@@ -813,8 +813,46 @@ def test_a_row_that_breaks_a_check_fails_the_run(
     assert dump(messy) == before
 
 
-def test_the_unverified_json_column_is_written_by_json_array() -> None:
-    """The one CHECK not verified after the bulk insert holds because json_array() writes it."""
+@pytest.mark.parametrize(
+    ("sql", "check"),
+    [
+        pytest.param(
+            "UPDATE quantum_states SET probability = 0.2 WHERE id = 1",
+            "streams whose states do not sum to 1",
+            id="a state's probability",
+        ),
+        pytest.param(
+            "DELETE FROM quantum_states WHERE stream_id = (SELECT max(id) FROM narrative_streams)",
+            "streams whose states do not sum to 1",
+            id="a stream without states",
+        ),
+        pytest.param(
+            "UPDATE quantum_states SET stream_id = 999999 WHERE id = 1",
+            "rows whose parent row is missing",
+            id="a state without its stream",
+        ),
+        pytest.param(
+            "UPDATE antenarrative_fragments SET stream_id = 999999 WHERE id = 1",
+            "rows whose parent row is missing",
+            id="a fragment without its stream",
+        ),
+    ],
+)
+def test_a_broken_invariant_fails_the_run(
+    messy: Path, monkeypatch: pytest.MonkeyPatch, sql: str, check: str
+) -> None:
+    """The checks before commit find what the steps got wrong, and nothing is committed."""
+    monkeypatch.setattr(MIGRATE, "STEPS", _with_statement_after("insert fragments", sql))
+    before = dump(messy)
+    with pytest.raises(MIGRATE.Refused, match=rf"{re.escape(check)}[^;]*: [1-9]"):
+        MIGRATE.migrate(messy)
+    assert dump(messy) == before
+
+
+def test_the_unverified_json_column_is_the_json_that_json_array_writes(messy: Path) -> None:
+    """The one CHECK not verified after the bulk insert (the states' evolution) holds by
+    construction: its two pieces come from SQLite's JSON functions, and together they are
+    byte for byte what json_array(json_object('time', t, 'probability', p)) writes."""
     (states,) = [
         sql
         for title, _, sqls in MIGRATE.STEPS
@@ -822,9 +860,25 @@ def test_the_unverified_json_column_is_written_by_json_array() -> None:
         for sql in sqls
         if "INSERT" in sql
     ]
-    assert re.search(r'"evolution".*\n(.*\n)*\s+json_array\(json_object\(', states)
+    assert "q.snapshot_head || l.snapshot_tail" in states
     (check,) = [sql for what, sql in MIGRATE.CHECKS if "CHECK constraint" in what]
     assert '"evolution"' not in check and '"state"' in check and '"evidence_threads"' in check
+    MIGRATE.migrate(messy)
+    rows = query(
+        messy,
+        "SELECT s.created_at, qs.probability, qs.evolution FROM quantum_states AS qs"
+        " JOIN narrative_streams AS ns ON ns.id = qs.stream_id JOIN sessions AS s ON s.id = ns.session_id",
+    )
+    assert len(rows) > 10 and any(t is None for t, _, _ in rows) and any(t for t, _, _ in rows)
+    conn = sqlite3.connect(":memory:")
+    for created_at, probability, evolution in rows:
+        time = created_at and created_at.replace(" ", "T") + "Z"
+        (expected,) = conn.execute(
+            "SELECT json_array(json_object('time', ?, 'probability', ?))", (time, probability)
+        ).fetchone()
+        assert evolution == expected
+        assert json.loads(evolution) == [{"time": time, "probability": probability}]
+    conn.close()
 
 
 # -- SIGKILL at any moment -------------------------------------------------------------------------

@@ -87,9 +87,10 @@ def view_model(spec: Spec, m: Mapping, step_name: str, step_checksum: str | None
     added = [
         s.adds_column[1] for s in ddl if s.adds_column and s.adds_column[0] == views["session"].name
     ]
-    # Written by json_array(), which returns a JSON array whatever its arguments: the column's
-    # CHECK (valid JSON, an array) holds by SQLite's own guarantee, and re-parsing a value for
-    # every state would be the costliest check of all.
+    # Not re-parsed: a state's evolution is JSON by construction, the session's snapshot_head
+    # ('[{"time":' and json_quote() of its time) then the state's snapshot_tail (the rest of
+    # json_object('probability', p), and ']'), both written by SQLite's JSON functions (see
+    # steps.sql.j2). Re-parsing a value for every state would be the costliest check of all.
     arrays = [names["qs"]["history"]]
     x["table_checks"] = [
         *(_table_checks(spec, views[role], cols, skip=arrays) for role, cols in written.items()),
