@@ -296,11 +296,13 @@ def _expressions(m: Mapping, n: dict[str, Any], child_tables: list[str]) -> dict
         "evidence_time_canonical": canonical_time(f"e.{n['e']['timestamp']}", m),
         "evidence_time_fallback": ", ".join(fallback[f] for f in m.evidence_fallback),
         "dimension_present": present(f"e.{n['e']['dimension']}"),
+        "summary_blank": blank(f"e.{n['e']['summary']}"),
         "child_tables": [sql_literal(t) for t in child_tables],
         "dims_present": present(dims),
         # Valid JSON that opens with '{' (after JSON's whitespace) is an object: one parse, where
         # json_valid() and json_type() would parse twice (SQLite caches a parse per call site)
-        "dims_is_object": f"typeof({dims}) = 'text' AND ltrim({dims}, ' ' || char(9, 10, 13)) GLOB '{{*' AND json_valid({dims})",
+        # (ltrim() only when it does not already open with '{': it copies the text)
+        "dims_is_object": f"typeof({dims}) = 'text' AND ({dims} GLOB '{{*' OR ltrim({dims}, ' ' || char(9, 10, 13)) GLOB '{{*') AND json_valid({dims})",
         # a number is JSON too (the column's affinity may have made one of '5')
         "dims_is_json": f"typeof({dims}) IN ('integer', 'real') OR typeof({dims}) = 'text' AND json_valid({dims})",
         "dimensions_source": _dimensions_source(m),
@@ -325,7 +327,13 @@ def _expressions(m: Mapping, n: dict[str, Any], child_tables: list[str]) -> dict
 
 def present(col: str) -> str:
     """The column holds something: not NULL, and not a blank string."""
-    return f"{col} IS NOT NULL AND NOT (typeof({col}) = 'text' AND trim({col}) = '')"
+    return f"{col} IS NOT NULL AND NOT (typeof({col}) = 'text' AND {blank(col)})"
+
+
+def blank(col: str) -> str:
+    """trim(col) = '' (empty, or spaces only), without copying the text when it cannot be:
+    only a value that starts with a space is trimmed."""
+    return f"({col} = '' OR {col} GLOB ' *' AND trim({col}) = '')"
 
 
 def canonical_time(col: str, m: Mapping) -> str:
@@ -490,7 +498,9 @@ def _fragment_type(col: str, m: Mapping) -> str:
         f" WHEN {sql_literal(legacy_type)} THEN {sql_literal(kind)}"
         for legacy_type, kind in m.fragment_types
     )
-    return f"CASE lower(trim({col})){branches} ELSE {sql_literal(m.default_fragment_type)} END"
+    # the type as written first: lower(trim()) copies the text twice
+    exact = f"CASE {col}{branches} END"
+    return f"coalesce({exact}, CASE lower(trim({col})){branches} ELSE {sql_literal(m.default_fragment_type)} END)"
 
 
 # -- text helpers ----------------------------------------------------------------------------
