@@ -779,8 +779,8 @@ def _with_statement_after(step: str, sql: str) -> tuple:
             id="a written value",
         ),
         pytest.param(
-            ("STEPS", "insert states", "UPDATE quantum_states SET state = '' WHERE id = 2"),
-            id="a state's name",
+            ("STEPS", "lookup tables", "UPDATE _qm_state SET name = '' WHERE part = 1"),
+            id="a state's name (verified on the lookup the states copy)",
         ),
         pytest.param(
             ("STEPS", "insert fragments", "UPDATE antenarrative_fragments SET type = 'rumour'"),
@@ -849,10 +849,11 @@ def test_a_broken_invariant_fails_the_run(
     assert dump(messy) == before
 
 
-def test_the_unverified_json_column_is_the_json_that_json_array_writes(messy: Path) -> None:
-    """The one CHECK not verified after the bulk insert (the states' evolution) holds by
-    construction: its two pieces come from SQLite's JSON functions, and together they are
-    byte for byte what json_array(json_object('time', t, 'probability', p)) writes."""
+def test_the_states_columns_hold_their_checks_by_construction(messy: Path) -> None:
+    """The states' CHECKs not verified row by row after the bulk insert hold by construction:
+    the evolution's two pieces come from SQLite's JSON functions, and together they are byte
+    for byte what json_array(json_object('time', t, 'probability', p)) writes; the name and
+    probability are copies of the lookup rows that the verification reads."""
     (states,) = [
         sql
         for title, _, sqls in MIGRATE.STEPS
@@ -861,8 +862,11 @@ def test_the_unverified_json_column_is_the_json_that_json_array_writes(messy: Pa
         if "INSERT" in sql
     ]
     assert "q.snapshot_head || l.snapshot_tail" in states
+    # and the name and probability are the lookup's, whose rows the CHECK verification reads
+    assert re.search(r"SELECT\s+ns\.\"id\",\s+l\.name,\s+l\.probability,", states)
     (check,) = [sql for what, sql in MIGRATE.CHECKS if "CHECK constraint" in what]
-    assert '"evolution"' not in check and '"state"' in check and '"evidence_threads"' in check
+    assert '"evolution"' not in check and '"evidence_threads"' in check
+    assert 'FROM (SELECT name AS "state", probability AS "probability" FROM _qm_state)' in check
     MIGRATE.migrate(messy)
     rows = query(
         messy,

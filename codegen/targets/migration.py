@@ -92,8 +92,19 @@ def view_model(spec: Spec, m: Mapping, step_name: str, step_checksum: str | None
     # json_object('probability', p), and ']'), both written by SQLite's JSON functions (see
     # steps.sql.j2). Re-parsing a value for every state would be the costliest check of all.
     arrays = [names["qs"]["history"]]
+    # A state's name and probability are copies of a _qm_state row (the states INSERT writes
+    # l.name, l.probability): their CHECKs are verified on every row of that lookup, a few
+    # dozen rows instead of one per state; the state's other columns as any table's.
+    qs = names["qs"]
+    copied = [qs["name"], qs["probability"]]
+    lookup = f"(SELECT name AS {copied[0]}, probability AS {copied[1]} FROM _qm_state)"
+    others = [sql_ident(c.name) for c in views["state"].field_columns if sql_ident(c.name) not in copied]
     x["table_checks"] = [
-        *(_table_checks(spec, views[role], cols, skip=arrays) for role, cols in written.items()),
+        *(
+            _table_checks(spec, views[role], cols, skip=[*arrays, *copied] if role == "state" else ())
+            for role, cols in written.items()
+        ),
+        _table_checks(spec, views["state"], copied, skip=others, rows_from=lookup),
         # the columns ALTER TABLE ... ADD COLUMN gave the legacy sessions. Every row reads the
         # same value there, the DEFAULT of the ALTER that ran: one row shows it. (A column that
         # was already there was not added, and its values were written with CHECKs on.)
