@@ -230,6 +230,7 @@ def main() -> None:
                 for label, cmd in runs.items():
                     db = work / f"{label.split()[0]}-{n}.db"
                     shutil.copy(template, db)
+                    os.sync()  # the copy and the last run's deleted files on disk, not in the run's way
                     results[label].append(measure([part.format(db=db) for part in cmd]))
                     produced[label] = counts(db)
                     for leftover in work.glob(f"{db.name}*"):
