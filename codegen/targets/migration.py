@@ -292,9 +292,12 @@ def _dimensions_source(m: Mapping) -> str:
 def _expressions(m: Mapping, n: dict[str, Any], child_tables: list[str]) -> dict[str, Any]:
     dims = f"s.{n['s']['dimensions']}"
     fallback = {
-        "session_created_at": "(SELECT t.created_at FROM _qm_session AS t WHERE t.session_rowid = e.session_rowid)",
+        "session_created_at": (
+            f"(SELECT t.created_at FROM {n['s']['table']} AS s INNER JOIN _qm_session AS t"
+            f" ON t.session_rowid = s.rowid WHERE s.{n['s']['id']} = e.session_id)"
+        ),
         "migration_time": "(SELECT now FROM _qm_run)",
-    }  # inside _qm_evidence_verdict, where e is a _qm_evidence row
+    }  # inside _qm_evidence_own, where e is a _qm_evidence row (asked only when its own time is not)
     return {
         "dimension_rows": [
             f"({sql_literal(d.code)}, {sql_literal(d.stream)})" for d in m.dimensions
