@@ -294,10 +294,10 @@ def _expressions(m: Mapping, n: dict[str, Any], child_tables: list[str]) -> dict
     fallback = {
         "session_created_at": (
             f"(SELECT t.created_at FROM {n['s']['table']} AS s INNER JOIN _qm_session AS t"
-            f" ON t.session_rowid = s.rowid WHERE s.{n['s']['id']} = e.session_id)"
+            f" ON t.session_rowid = s.rowid WHERE s.{n['s']['id']} = e.{n['e']['session_id']})"
         ),
         "migration_time": "(SELECT now FROM _qm_run)",
-    }  # inside _qm_evidence_own, where e is a _qm_evidence row (asked only when its own time is not)
+    }  # where e is the legacy evidence row (asked only when its own time is not there)
     return {
         "dimension_rows": [
             f"({sql_literal(d.code)}, {sql_literal(d.stream)})" for d in m.dimensions
