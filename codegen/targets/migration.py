@@ -98,10 +98,14 @@ def view_model(spec: Spec, m: Mapping, step_name: str, step_checksum: str | None
     qs = names["qs"]
     copied = [qs["name"], qs["probability"]]
     lookup = f"(SELECT name AS {copied[0]}, probability AS {copied[1]} FROM _qm_state)"
-    others = [sql_ident(c.name) for c in views["state"].field_columns if sql_ident(c.name) not in copied]
+    others = [
+        sql_ident(c.name) for c in views["state"].field_columns if sql_ident(c.name) not in copied
+    ]
     x["table_checks"] = [
         *(
-            _table_checks(spec, views[role], cols, skip=[*arrays, *copied] if role == "state" else ())
+            _table_checks(
+                spec, views[role], cols, skip=[*arrays, *copied] if role == "state" else ()
+            )
             for role, cols in written.items()
         ),
         _table_checks(spec, views["state"], copied, skip=others, rows_from=lookup),
